@@ -1,0 +1,2 @@
+/** @puregrad/cli — work in progress. */
+export const packageName = "@puregrad/cli";

@@ -1,0 +1,2 @@
+/** @puregrad/autograd — work in progress. */
+export const packageName = "@puregrad/autograd";

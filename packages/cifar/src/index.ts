@@ -1,0 +1,2 @@
+/** @puregrad/cifar — work in progress. */
+export const packageName = "@puregrad/cifar";

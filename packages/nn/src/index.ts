@@ -1,0 +1,2 @@
+/** @puregrad/nn — work in progress. */
+export const packageName = "@puregrad/nn";

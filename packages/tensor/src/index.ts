@@ -1,0 +1,2 @@
+/** @puregrad/tensor — work in progress. */
+export const packageName = "@puregrad/tensor";
