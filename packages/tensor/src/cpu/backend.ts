@@ -1,0 +1,132 @@
+import type { Backend, Storage } from "../backend";
+import { allocate, type TypedArray } from "../dtype";
+import { product, stridesOf } from "../shape";
+import { binaryLoops, unaryLoops } from "./elementwise";
+import { blockedMatmul, type FloatArray, type MatmulKernel } from "./matmul";
+import { reduceInto } from "./reduce";
+import { forEachLine } from "./strided";
+
+/** On the CPU, storage is the typed array itself, hidden behind the opaque type. */
+const wrap = (data: TypedArray): Storage => data as unknown as Storage;
+const unwrap = (storage: Storage): TypedArray => storage as unknown as TypedArray;
+
+/** Options of {@link createCpuBackend}. */
+export interface CpuBackendOptions {
+  /** Backend name shown in messages (default `"cpu"`). */
+  readonly name?: string;
+  /** The matmul kernel to use instead of the built-in cache-blocked one (e.g. WASM SIMD). */
+  readonly matmul?: MatmulKernel;
+}
+
+/**
+ * Creates a CPU backend over JavaScript typed arrays. Pass `matmul` to plug in a faster
+ * kernel with the {@link MatmulKernel} contract; everything else stays the same.
+ */
+export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
+  const matmulKernel = options.matmul ?? blockedMatmul;
+  return {
+    name: options.name ?? "cpu",
+    fromTypedArray: (data) => wrap(data),
+    read: (storage, _dtype, size) => unwrap(storage).slice(0, size),
+    unary(op, x, { dtype, size }) {
+      const out = allocate(dtype, size);
+      unaryLoops[op](unwrap(x), out, size);
+      return wrap(out);
+    },
+    binary(op, a, b, { dtype, shape, aStrides, bStrides }) {
+      const out = allocate(dtype, product(shape));
+      const left = unwrap(a);
+      const right = unwrap(b);
+      const loop = binaryLoops[op];
+      forEachLine(shape, [aStrides, bStrides, stridesOf(shape)], (offsets, length, steps) => {
+        loop(left, offsets[0], steps[0], right, offsets[1], steps[1], out, offsets[2], length);
+      });
+      return wrap(out);
+    },
+    where(condition, a, b, { dtype, shape, conditionStrides, aStrides, bStrides }) {
+      const out = allocate(dtype, product(shape));
+      const mask = unwrap(condition);
+      const whenTrue = unwrap(a);
+      const whenFalse = unwrap(b);
+      forEachLine(
+        shape,
+        [conditionStrides, aStrides, bStrides, stridesOf(shape)],
+        (offsets, length, steps) => {
+          let [ci, ai, bi, oi] = offsets as [number, number, number, number];
+          const [cs, as, bs] = steps as [number, number, number];
+          for (const end = oi + length; oi < end; oi++, ci += cs, ai += as, bi += bs) {
+            out[oi] = mask[ci] !== 0 ? whenTrue[ai] : whenFalse[bi];
+          }
+        },
+      );
+      return wrap(out);
+    },
+    reduce(op, x, { dtype, outer, reduceSize, inner }) {
+      const out = allocate(op === "argmax" ? "int32" : dtype, outer * inner);
+      reduceInto(op, unwrap(x), out, outer, reduceSize, inner);
+      return wrap(out);
+    },
+    matmul(a, b, { dtype, m, k, n, transposeA, transposeB }) {
+      const out = allocate(dtype, m * n) as FloatArray;
+      matmulKernel(
+        unwrap(a) as FloatArray,
+        unwrap(b) as FloatArray,
+        out,
+        m,
+        k,
+        n,
+        transposeA,
+        transposeB,
+      );
+      return wrap(out);
+    },
+    copyStrided(x, { dtype, shape, strides, offset }) {
+      const out = allocate(dtype, product(shape));
+      const source = unwrap(x);
+      forEachLine(shape, [strides, stridesOf(shape)], (offsets, length, steps) => {
+        const step = steps[0];
+        let si = offset + offsets[0];
+        const oi = offsets[1];
+        if (step === 1) out.set(source.subarray(si, si + length), oi);
+        else for (let i = 0; i < length; i++, si += step) out[oi + i] = source[si];
+      });
+      return wrap(out);
+    },
+    concat(parts, { dtype, outer, inners }) {
+      let width = 0;
+      for (const inner of inners) width += inner;
+      const out = allocate(dtype, outer * width);
+      let column = 0;
+      parts.forEach((part, index) => {
+        const source = unwrap(part);
+        const inner = inners[index];
+        for (let o = 0; o < outer; o++) {
+          out.set(source.subarray(o * inner, (o + 1) * inner), o * width + column);
+        }
+        column += inner;
+      });
+      return wrap(out);
+    },
+    take(x, indices, { dtype, outer, axisSize, inner, indexCount }) {
+      const out = allocate(dtype, outer * indexCount * inner);
+      const source = unwrap(x);
+      const positions = unwrap(indices);
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < indexCount; j++) {
+          const from = (o * axisSize + positions[j]) * inner;
+          out.set(source.subarray(from, from + inner), (o * indexCount + j) * inner);
+        }
+      }
+      return wrap(out);
+    },
+    cast(x, { to, size }) {
+      const out = allocate(to, size);
+      // Typed-array stores convert: to int32 truncates toward zero, NaN becomes 0.
+      out.set(unwrap(x).subarray(0, size));
+      return wrap(out);
+    },
+  };
+}
+
+/** The default backend: typed arrays and the built-in cache-blocked matmul. */
+export const cpuBackend: Backend = createCpuBackend();

@@ -1,0 +1,212 @@
+/** The float arrays matmul works on. */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * `out ← op(a) · op(b)` where `op(a)` is `[m, k]` and `op(b)` is `[k, n]`, all row-major.
+ * With `transposeA`, `a` is stored `[k, m]`; with `transposeB`, `b` is stored `[n, k]`.
+ * `out` (`[m, n]`) is overwritten. This single function is what a faster kernel (WASM SIMD)
+ * replaces: see `createCpuBackend({ matmul })`.
+ */
+export type MatmulKernel = (
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+) => void;
+
+// Register tile (MR × NR accumulators), and cache blocks: a packed KC × MC block of A stays in
+// L2 while KC × NR slivers of packed B stream through L1.
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 64;
+const NC = 2048;
+
+/**
+ * Copies rows [row0, row0 + rows) × depth [p0, p0 + depth) of op(a) into MR-row panels laid
+ * out depth-major, zero-padding the last panel, so the micro-kernel reads A sequentially
+ * whatever the stored orientation.
+ */
+function packA(
+  a: FloatArray,
+  packed: Float64Array,
+  m: number,
+  k: number,
+  transposeA: boolean,
+  row0: number,
+  rows: number,
+  p0: number,
+  depth: number,
+): void {
+  const rowStride = transposeA ? 1 : k;
+  const depthStride = transposeA ? m : 1;
+  for (let panel = 0; panel * MR < rows; panel++) {
+    const base = panel * depth * MR;
+    const panelRows = Math.min(MR, rows - panel * MR);
+    for (let ii = 0; ii < MR; ii++) {
+      if (ii >= panelRows) {
+        for (let p = 0; p < depth; p++) packed[base + p * MR + ii] = 0;
+        continue;
+      }
+      let source = (row0 + panel * MR + ii) * rowStride + p0 * depthStride;
+      for (let p = 0; p < depth; p++, source += depthStride) packed[base + p * MR + ii] = a[source];
+    }
+  }
+}
+
+/** Copies depth [p0, p0 + depth) × columns [col0, col0 + cols) of op(b) into NR-column panels. */
+function packB(
+  b: FloatArray,
+  packed: Float64Array,
+  k: number,
+  n: number,
+  transposeB: boolean,
+  p0: number,
+  depth: number,
+  col0: number,
+  cols: number,
+): void {
+  const depthStride = transposeB ? 1 : n;
+  const colStride = transposeB ? k : 1;
+  for (let panel = 0; panel * NR < cols; panel++) {
+    const base = panel * depth * NR;
+    const panelCols = Math.min(NR, cols - panel * NR);
+    for (let jj = 0; jj < NR; jj++) {
+      if (jj >= panelCols) {
+        for (let p = 0; p < depth; p++) packed[base + p * NR + jj] = 0;
+        continue;
+      }
+      let source = p0 * depthStride + (col0 + panel * NR + jj) * colStride;
+      for (let p = 0; p < depth; p++, source += depthStride) packed[base + p * NR + jj] = b[source];
+    }
+  }
+}
+
+/** Adds the MR × NR product of one packed A panel and one packed B panel into `c`. */
+function microKernel(
+  depth: number,
+  ap: Float64Array,
+  ai: number,
+  bp: Float64Array,
+  bi: number,
+  c: Float64Array,
+  ci: number,
+  ldc: number,
+  rows: number,
+  cols: number,
+): void {
+  let c00 = 0;
+  let c01 = 0;
+  let c02 = 0;
+  let c03 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  let c12 = 0;
+  let c13 = 0;
+  let c20 = 0;
+  let c21 = 0;
+  let c22 = 0;
+  let c23 = 0;
+  let c30 = 0;
+  let c31 = 0;
+  let c32 = 0;
+  let c33 = 0;
+  for (let p = 0; p < depth; p++, ai += MR, bi += NR) {
+    const a0 = ap[ai];
+    const a1 = ap[ai + 1];
+    const a2 = ap[ai + 2];
+    const a3 = ap[ai + 3];
+    const b0 = bp[bi];
+    const b1 = bp[bi + 1];
+    const b2 = bp[bi + 2];
+    const b3 = bp[bi + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
+  }
+  if (rows === MR && cols === NR) {
+    c[ci] += c00;
+    c[ci + 1] += c01;
+    c[ci + 2] += c02;
+    c[ci + 3] += c03;
+    ci += ldc;
+    c[ci] += c10;
+    c[ci + 1] += c11;
+    c[ci + 2] += c12;
+    c[ci + 3] += c13;
+    ci += ldc;
+    c[ci] += c20;
+    c[ci + 1] += c21;
+    c[ci + 2] += c22;
+    c[ci + 3] += c23;
+    ci += ldc;
+    c[ci] += c30;
+    c[ci + 1] += c31;
+    c[ci + 2] += c32;
+    c[ci + 3] += c33;
+    return;
+  }
+  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let ii = 0; ii < rows; ii++) {
+    for (let jj = 0; jj < cols; jj++) c[ci + ii * ldc + jj] += tile[ii * NR + jj];
+  }
+}
+
+/**
+ * Cache-blocked matmul in the GotoBLAS arrangement: pack a block of op(b), then blocks of
+ * op(a), and sweep a 4×4 register tile over them. Packing absorbs both transposes, so the four
+ * variants run the same inner loop. Products accumulate in float64 (a float32 result is
+ * rounded once at the end).
+ */
+export const blockedMatmul: MatmulKernel = (a, b, out, m, k, n, transposeA, transposeB) => {
+  const c = out instanceof Float64Array ? out : new Float64Array(m * n);
+  c.fill(0);
+  const packedA = new Float64Array(Math.min(MC, m + MR) * Math.min(KC, k) + MR * KC);
+  const packedB = new Float64Array(Math.min(NC, n + NR) * Math.min(KC, k) + NR * KC);
+  for (let col0 = 0; col0 < n; col0 += NC) {
+    const cols = Math.min(NC, n - col0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const depth = Math.min(KC, k - p0);
+      packB(b, packedB, k, n, transposeB, p0, depth, col0, cols);
+      for (let row0 = 0; row0 < m; row0 += MC) {
+        const rows = Math.min(MC, m - row0);
+        packA(a, packedA, m, k, transposeA, row0, rows, p0, depth);
+        for (let jp = 0; jp * NR < cols; jp++) {
+          const panelCols = Math.min(NR, cols - jp * NR);
+          for (let ip = 0; ip * MR < rows; ip++) {
+            microKernel(
+              depth,
+              packedA,
+              ip * depth * MR,
+              packedB,
+              jp * depth * NR,
+              c,
+              (row0 + ip * MR) * n + col0 + jp * NR,
+              n,
+              Math.min(MR, rows - ip * MR),
+              panelCols,
+            );
+          }
+        }
+      }
+    }
+  }
+  if (c !== out) out.set(c);
+};
