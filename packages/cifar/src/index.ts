@@ -1,2 +1,3 @@
 /** @puregrad/cifar — work in progress. */
 export const packageName = "@puregrad/cifar";
+export * from "./report/index.js";
