@@ -1,3 +1,3 @@
-/** @puregrad/cifar — work in progress. */
-export const packageName = "@puregrad/cifar";
+/** @puregrad/cifar: CIFAR-10 data, experiments and reports for puregrad. */
+export * from "./data/index.js";
 export * from "./report/index.js";
