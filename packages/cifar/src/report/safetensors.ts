@@ -124,11 +124,14 @@ export function unflattenTensorTree(tensors: ReadonlyMap<string, StoredTensor>):
     });
   }
   const build = (node: Node): TensorTree => {
-    const entries = [...node].map(
-      ([key, child]) => [key, child instanceof Map ? build(child) : child] as const,
+    const children = new Map(
+      [...node].map(([key, child]) => [key, child instanceof Map ? build(child) : child]),
     );
-    const isArray = entries.every(([key], index) => key === String(index));
-    return isArray ? entries.map(([, child]) => child) : Object.fromEntries(entries);
+    // File order follows data layout (not tree order), so indices may come in any order.
+    const indices = Array.from({ length: children.size }, (_, index) => String(index));
+    return indices.every((key) => children.has(key))
+      ? indices.map((key) => children.get(key)!)
+      : Object.fromEntries(children);
   };
   return build(root);
 }
