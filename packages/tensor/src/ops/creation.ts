@@ -88,50 +88,54 @@ export function fromTypedArray(data: TypedArray, shape: Shape): Tensor {
   return fromOwnedArray(data.slice(), checked, dtype);
 }
 
-/** A rank-0 tensor holding `value` (default dtype float32). */
-export function scalar(value: number, dtype: DType = "float32"): Tensor {
-  return full([], value, dtype);
-}
-
-/**
- * A tensor of `shape` with every element `value`.
- * @throws RangeError for an invalid shape, or a non-integer `value` with int32.
- */
-export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
-  const checked = validateShape("full", shape);
-  checkDType("full", dtype);
-  checkValue("full", value, dtype);
+function filled(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  const checked = validateShape(op, shape);
+  checkDType(op, dtype);
+  checkValue(op, value, dtype);
   const data = allocate(dtype, product(checked));
   if (value !== 0) data.fill(value);
   return fromOwnedArray(data, checked, dtype);
 }
 
-/** A tensor of zeros (default dtype float32). */
-export function zeros(shape: Shape, dtype: DType = "float32"): Tensor {
-  return full(shape, 0, dtype);
+/** A rank-0 tensor holding `value` (default dtype float32). */
+export function scalar(value: number, dtype: DType = "float32"): Tensor {
+  return filled("scalar", [], value, dtype);
 }
 
-/** A tensor of ones (default dtype float32). */
+/**
+ * A tensor of `shape` with every element `value` (default dtype float32).
+ * @throws RangeError for an invalid shape, or a non-integer `value` with int32.
+ */
+export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
+  return filled("full", shape, value, dtype);
+}
+
+/** A tensor of zeros (default dtype float32). @throws RangeError for an invalid shape. */
+export function zeros(shape: Shape, dtype: DType = "float32"): Tensor {
+  return filled("zeros", shape, 0, dtype);
+}
+
+/** A tensor of ones (default dtype float32). @throws RangeError for an invalid shape. */
 export function ones(shape: Shape, dtype: DType = "float32"): Tensor {
-  return full(shape, 1, dtype);
+  return filled("ones", shape, 1, dtype);
 }
 
 /** Zeros with the shape of `x` and its dtype unless `dtype` is given. */
 export function zerosLike(x: Tensor, dtype?: DType): Tensor {
   checkTensor("zerosLike", x);
-  return full(x.shape, 0, dtype ?? x.dtype);
+  return filled("zerosLike", x.shape, 0, dtype ?? x.dtype);
 }
 
 /** Ones with the shape of `x` and its dtype unless `dtype` is given. */
 export function onesLike(x: Tensor, dtype?: DType): Tensor {
   checkTensor("onesLike", x);
-  return full(x.shape, 1, dtype ?? x.dtype);
+  return filled("onesLike", x.shape, 1, dtype ?? x.dtype);
 }
 
 /** `value` everywhere, with the shape of `x` and its dtype unless `dtype` is given. */
 export function fullLike(x: Tensor, value: number, dtype?: DType): Tensor {
   checkTensor("fullLike", x);
-  return full(x.shape, value, dtype ?? x.dtype);
+  return filled("fullLike", x.shape, value, dtype ?? x.dtype);
 }
 
 /**

@@ -28,24 +28,25 @@ function withShape(x: Tensor, shape: Shape): Tensor {
 export function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor("reshape", x);
   const inferred = shape.indexOf(-1);
-  if (inferred !== -1 && shape.indexOf(-1, inferred + 1) !== -1) {
-    throw new RangeError(`reshape: only one -1 is allowed in ${formatShape(shape)}`);
-  }
-  const known = validateShape(
-    "reshape",
-    shape.filter((_, axis) => axis !== inferred),
+  const valid = shape.every(
+    (extent, axis) =>
+      (Number.isSafeInteger(extent) && extent >= 0) || (extent === -1 && axis === inferred),
   );
-  const knownSize = product(known);
+  if (!valid) {
+    throw new RangeError(
+      `reshape: invalid shape [${shape.join(",")}]: entries must be non-negative integers (one may be -1)`,
+    );
+  }
   const resolved = [...shape];
   if (inferred !== -1) {
-    if (knownSize === 0 || x.size % knownSize !== 0) {
-      throw new RangeError(
-        `reshape: cannot reshape ${formatShape(x.shape)} into ${formatShape(shape)}`,
-      );
-    }
-    resolved[inferred] = x.size / knownSize;
+    const knownSize = product(shape.filter((_, axis) => axis !== inferred));
+    resolved[inferred] = knownSize === 0 ? -1 : x.size / knownSize;
   }
-  if (product(resolved) !== x.size) {
+  if (
+    !resolved.every(Number.isInteger) ||
+    resolved[inferred] === -1 ||
+    product(resolved) !== x.size
+  ) {
     throw new RangeError(
       `reshape: cannot reshape ${formatShape(x.shape)} into ${formatShape(shape)}`,
     );
@@ -225,7 +226,9 @@ export function oneHot(
   depth: number,
   dtype: DType = "float32",
 ): Tensor {
-  validateShape("oneHot", [depth]);
+  if (!Number.isSafeInteger(depth) || depth < 0) {
+    throw new RangeError(`oneHot: depth ${depth} must be a non-negative integer`);
+  }
   checkDType("oneHot", dtype);
   const index = indexTensor("oneHot", labels, depth);
   const positions = new Int32Array(depth).map((_, i) => i);

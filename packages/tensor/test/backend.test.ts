@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  add,
+  type Backend,
+  cpuBackend,
+  createCpuBackend,
+  getBackend,
+  type MatmulKernel,
+  matmul,
+  setBackend,
+  tensor,
+  toBackend,
+  zeros,
+} from "../src/index";
+
+afterEach(() => setBackend(cpuBackend));
+
+/** Wraps a backend and records which kernels ops call. */
+function recording(inner: Backend, name: string): { backend: Backend; calls: string[] } {
+  const calls: string[] = [];
+  const backend = Object.fromEntries(
+    Object.entries(inner).map(([key, value]) => [
+      key,
+      typeof value === "function"
+        ? (...args: unknown[]) => {
+            calls.push(key);
+            return (value as (...a: unknown[]) => unknown)(...args);
+          }
+        : value,
+    ]),
+  ) as unknown as Backend;
+  return { backend: { ...backend, name }, calls };
+}
+
+describe("backends", () => {
+  it("the CPU backend is the default", () => {
+    expect(getBackend()).toBe(cpuBackend);
+    expect(zeros([1]).backend.name).toBe("cpu");
+  });
+
+  it("creation uses the current backend and each op calls exactly one kernel", () => {
+    const { backend, calls } = recording(createCpuBackend(), "recorded");
+    setBackend(backend);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(x.backend).toBe(backend);
+    expect(calls).toEqual(["fromTypedArray"]);
+    calls.length = 0;
+    const y = add(x, x);
+    expect(calls).toEqual(["binary"]);
+    expect(y.backend).toBe(backend);
+    calls.length = 0;
+    matmul(x, y, { transposeA: true });
+    expect(calls).toEqual(["matmul"]);
+  });
+
+  it("ops keep to their inputs' backend and refuse to mix backends", () => {
+    const cpuTensor = tensor([1, 2]);
+    const other = createCpuBackend({ name: "other" });
+    setBackend(other);
+    const otherTensor = tensor([1, 2]);
+    expect(add(cpuTensor, cpuTensor).backend).toBe(cpuBackend);
+    expect(() => add(cpuTensor, otherTensor)).toThrow(
+      "add: tensors live on different backends (cpu vs other); use toBackend first",
+    );
+    expect(add(toBackend(cpuTensor, other), otherTensor).toArray()).toEqual([2, 4]);
+  });
+
+  it("accepts a replacement matmul kernel (the WASM SIMD plug-in point)", () => {
+    const seen: [number, number, number, boolean, boolean][] = [];
+    const kernel: MatmulKernel = (a, b, out, m, k, n, transposeA, transposeB) => {
+      seen.push([m, k, n, transposeA, transposeB]);
+      out.fill(a[0]! + b[0]!);
+    };
+    setBackend(createCpuBackend({ name: "wasm", matmul: kernel }));
+    const c = matmul(zeros([3, 2]), tensor([[5], [0], [0]]), { transposeA: true });
+    expect(seen).toEqual([[2, 3, 1, true, false]]);
+    expect(c.toArray()).toEqual([[5], [5]]);
+  });
+});
