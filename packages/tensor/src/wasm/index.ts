@@ -1,0 +1,213 @@
+import { availableParallelism } from "node:os";
+import { type Kernel, loadKernel, reserve } from "./kernel";
+import { WorkerPool } from "./pool";
+
+/** The float arrays the WebAssembly matmul works on; all three operands share one type. */
+export type WasmFloatArray = Float32Array | Float64Array;
+
+/** What `wasmMatmul` runs on, as chosen on first use and by `setMatmulThreads`. */
+export interface MatmulInfo {
+  /** Whether the WebAssembly SIMD kernel loaded; when false, `wasmMatmul` throws. */
+  readonly simd: boolean;
+  /** Threads (the calling one included) that a large enough product is split across. */
+  readonly threads: number;
+  /** Threads that computed part of the most recent product (0 before the first one). */
+  readonly lastCallThreads: number;
+  /** Why the kernel, or the requested number of threads, is unavailable. */
+  readonly reason?: string;
+}
+
+/** Products below this many floating-point operations run on the calling thread alone. */
+const MIN_FLOPS_PER_THREAD = 1 << 20;
+/** Default thread count is the machine's parallelism capped here. */
+const MAX_DEFAULT_THREADS = 4;
+/** Byte offset of the job descriptor; operands follow from DATA_START. */
+const JOB = 1024;
+const DATA_START = 4096;
+const ALIGNMENT = 64;
+
+interface State {
+  readonly kernel?: Kernel;
+  readonly pool?: WorkerPool;
+  readonly reason?: string;
+  requestedThreads: number;
+  lastCallThreads: number;
+}
+
+let state: State | undefined;
+
+function currentState(): State {
+  if (state !== undefined) return state;
+  const load = loadKernel();
+  const requestedThreads = Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS));
+  if (load.kernel === undefined) {
+    state = { reason: load.reason, requestedThreads, lastCallThreads: 0 };
+  } else if (!load.kernel.shared) {
+    state = {
+      kernel: load.kernel,
+      reason: load.threadsUnavailable,
+      requestedThreads,
+      lastCallThreads: 0,
+    };
+  } else {
+    state = {
+      kernel: load.kernel,
+      pool: new WorkerPool(load.kernel, JOB),
+      requestedThreads,
+      lastCallThreads: 0,
+    };
+  }
+  return state;
+}
+
+/** Threads available for the next product: the requested count where workers could start. */
+function effectiveThreads(current: State): number {
+  if (current.pool === undefined) return 1;
+  if (current.pool.failure !== undefined) return current.pool.size + 1;
+  return current.requestedThreads;
+}
+
+/**
+ * Sets how many threads (the calling one included) `wasmMatmul` splits large products across;
+ * 1 runs everything on the calling thread. Workers start on the next product that needs them.
+ * Where threads are unavailable the kernel runs single-threaded and `matmulInfo` says why.
+ * @throws RangeError unless `threads` is a positive integer.
+ */
+export function setMatmulThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`setMatmulThreads: threads must be a positive integer, got ${threads}`);
+  }
+  currentState().requestedThreads = threads;
+}
+
+/** Reports whether the SIMD kernel runs here, on how many threads, and why not if it cannot. */
+export function matmulInfo(): MatmulInfo {
+  const current = currentState();
+  const reason = current.reason ?? current.pool?.failure;
+  return {
+    simd: current.kernel !== undefined,
+    threads: effectiveThreads(current),
+    lastCallThreads: current.lastCallThreads,
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+/** Elements [offset, offset + length·size) of the kernel's memory, typed like `like`. */
+function memoryView(
+  kernel: Kernel,
+  like: WasmFloatArray,
+  offset: number,
+  length: number,
+): WasmFloatArray {
+  const buffer = kernel.memory.buffer;
+  return like instanceof Float32Array
+    ? new Float32Array(buffer, offset, length)
+    : new Float64Array(buffer, offset, length);
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
+}
+
+function checkOperands(
+  a: WasmFloatArray,
+  b: WasmFloatArray,
+  out: WasmFloatArray,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  for (const [name, size] of [
+    ["m", m],
+    ["k", k],
+    ["n", n],
+  ] as const) {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`wasmMatmul: ${name} must be a non-negative integer, got ${size}`);
+    }
+  }
+  if (a.constructor !== out.constructor || b.constructor !== out.constructor) {
+    throw new TypeError(
+      `wasmMatmul: a, b and out must all be Float32Array or all Float64Array, got ${a.constructor.name}, ${b.constructor.name} and ${out.constructor.name}`,
+    );
+  }
+  for (const [name, array, length] of [
+    ["a", a, m * k],
+    ["b", b, k * n],
+    ["out", out, m * n],
+  ] as const) {
+    if (array.length !== length) {
+      throw new RangeError(
+        `wasmMatmul: ${name} has ${array.length} elements, expected ${length} for m=${m}, k=${k}, n=${n}`,
+      );
+    }
+  }
+}
+
+/**
+ * Matrix product `out[m×n] = op(a) · op(b)` with a WebAssembly SIMD kernel, split across worker
+ * threads for large products. All matrices are dense and row-major: `a` is `m×k` (`k×m` if
+ * `transA`, so op(a) = aᵀ), `b` is `k×n` (`n×k` if `transB`). The inputs are not modified; `out`
+ * is overwritten and may alias an input. Results are bit-identical whatever the thread count:
+ * threads split the output, never a sum.
+ * @throws TypeError when the arrays are not all Float32Array or all Float64Array.
+ * @throws RangeError when a size is not a non-negative integer, an array's length is not the
+ *   product of its sizes, or the operands do not fit in 2 GiB of WebAssembly memory.
+ * @throws Error when the SIMD kernel is unavailable here (`matmulInfo().simd` is false).
+ * @example
+ * const out = new Float32Array(2 * 2);
+ * wasmMatmul(Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), out, 2, 2, 2, false, false);
+ * // out = [19, 22, 43, 50]
+ */
+export function wasmMatmul<T extends WasmFloatArray>(
+  a: T,
+  b: T,
+  out: T,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+): void {
+  checkOperands(a, b, out, m, k, n);
+  const current = currentState();
+  const kernel = current.kernel;
+  if (kernel === undefined) throw new Error(`wasmMatmul is unavailable: ${current.reason}`);
+  if (out.length === 0) return;
+  const elementBytes = out.BYTES_PER_ELEMENT;
+  const aOffset = DATA_START;
+  const bOffset = aOffset + align(m * k * elementBytes);
+  const packedBOffset = bOffset + align(k * n * elementBytes);
+  const cOffset = packedBOffset + align(kernel.exports.packedBBytes(elementBytes, k, n));
+  reserve(kernel.memory, cOffset + m * n * elementBytes);
+
+  memoryView(kernel, out, aOffset, a.length).set(a);
+  memoryView(kernel, out, bOffset, b.length).set(b);
+
+  let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
+  current.pool?.grow(threads - 1);
+  threads = Math.min(threads, (current.pool?.size ?? 0) + 1);
+  const configure = () =>
+    kernel.exports.configure(
+      JOB,
+      elementBytes,
+      m,
+      k,
+      n,
+      transA,
+      transB,
+      aOffset,
+      bOffset,
+      packedBOffset,
+      cOffset,
+      threads,
+    );
+  if (current.pool === undefined) {
+    configure();
+    kernel.exports.participate(JOB);
+  } else {
+    current.pool.run(threads, configure);
+  }
+  current.lastCallThreads = kernel.exports.joinedThreads(JOB);
+  out.set(memoryView(kernel, out, cOffset, out.length));
+}

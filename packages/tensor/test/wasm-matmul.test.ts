@@ -1,0 +1,248 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { matmulInfo, setMatmulThreads, type WasmFloatArray, wasmMatmul } from "../src/wasm/index";
+
+type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
+const dtypes: ReadonlyArray<[string, FloatConstructor]> = [
+  ["float32", Float32Array],
+  ["float64", Float64Array],
+];
+const transposes = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+/** op(a)·op(b) by the textbook triple loop, summed in float64. */
+function naiveMatmul(
+  a: WasmFloatArray,
+  b: WasmFloatArray,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) {
+        sum += a[transA ? p * m + i : i * k + p]! * b[transB ? j * k + p : p * n + j]!;
+      }
+      out[i * n + j] = sum;
+    }
+  }
+  return out;
+}
+
+/** Deterministic values in [-1, 1) from a seed (a small LCG), so failures reproduce. */
+function randomArray(Float: FloatConstructor, length: number, seed: number): WasmFloatArray {
+  const array = new Float(length);
+  let state = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    array[i] = state / 2 ** 31 - 1;
+  }
+  return array;
+}
+
+function multiply(
+  Float: FloatConstructor,
+  a: WasmFloatArray,
+  b: WasmFloatArray,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+): WasmFloatArray {
+  const out = new Float(m * n).fill(Number.NaN);
+  wasmMatmul(a, b, out, m, k, n, transA, transB);
+  return out;
+}
+
+/** Every element within a relative-to-magnitude tolerance of the float64 reference. */
+function expectClose(actual: WasmFloatArray, expected: Float64Array, k: number): void {
+  expect(actual.length).toBe(expected.length);
+  // Each |term| ≤ 1, so the rounding error of a k-term sum is bounded by ~k·ε.
+  const epsilon = actual instanceof Float32Array ? 2 ** -23 : 2 ** -52;
+  const tolerance = 4 * Math.max(k, 1) * epsilon;
+  for (let i = 0; i < actual.length; i++) {
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance)) {
+      expect.fail(`element ${i}: got ${actual[i]}, expected ${expected[i]} ± ${tolerance}`);
+    }
+  }
+}
+
+const defaultThreads = matmulInfo().threads;
+afterEach(() => setMatmulThreads(defaultThreads));
+
+describe("wasmMatmul", () => {
+  it("loads the SIMD kernel with threads on Node", () => {
+    const info = matmulInfo();
+    expect(info).toMatchObject({ simd: true });
+    expect(info.reason).toBeUndefined();
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it("computes a known 2×3 · 3×2 product in each orientation", () => {
+    // a = [[1, 2, 3], [4, 5, 6]], b = [[7, 8], [9, 10], [11, 12]]
+    const expected = [58, 64, 139, 154];
+    const a = [1, 2, 3, 4, 5, 6];
+    const aT = [1, 4, 2, 5, 3, 6];
+    const b = [7, 8, 9, 10, 11, 12];
+    const bT = [7, 9, 11, 8, 10, 12];
+    for (const [, Float] of dtypes) {
+      for (const [transA, transB] of transposes) {
+        const out = multiply(
+          Float,
+          Float.from(transA ? aT : a),
+          Float.from(transB ? bT : b),
+          2,
+          3,
+          2,
+          transA,
+          transB,
+        );
+        expect(Array.from(out)).toEqual(expected);
+      }
+    }
+  });
+
+  for (const [dtype, Float] of dtypes) {
+    for (const [transA, transB] of transposes) {
+      it(`matches the triple loop for ${dtype}, transA=${transA}, transB=${transB}`, () => {
+        const shapes = [
+          [1, 1, 1],
+          [1, 5, 1],
+          [3, 1, 9],
+          [4, 8, 8],
+          [5, 7, 9],
+          [7, 13, 3],
+          [13, 2, 17],
+          [67, 129, 33],
+          [130, 70, 41],
+        ];
+        shapes.forEach(([m, k, n], seed) => {
+          const a = randomArray(Float, m! * k!, 2 * seed + 1);
+          const b = randomArray(Float, k! * n!, 2 * seed + 2);
+          const out = multiply(Float, a, b, m!, k!, n!, transA, transB);
+          expectClose(out, naiveMatmul(a, b, m!, k!, n!, transA, transB), k!);
+        });
+      });
+    }
+  }
+
+  it("matches the triple loop on random shapes (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (m, k, n, transA, transB, double, seed) => {
+          const Float = double ? Float64Array : Float32Array;
+          const a = randomArray(Float, m * k, seed);
+          const b = randomArray(Float, k * n, seed ^ 0x5bd1e995);
+          const out = multiply(Float, a, b, m, k, n, transA, transB);
+          expectClose(out, naiveMatmul(a, b, m, k, n, transA, transB), k);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes zeros when k = 0 and accepts empty outputs", () => {
+    for (const [, Float] of dtypes) {
+      const out = new Float(6).fill(7);
+      wasmMatmul(new Float(0), new Float(0), out, 2, 0, 3, false, false);
+      expect(Array.from(out)).toEqual([0, 0, 0, 0, 0, 0]);
+      for (const [m, k, n] of [
+        [0, 4, 3],
+        [3, 4, 0],
+        [0, 0, 0],
+      ] as const) {
+        const empty = new Float(0);
+        wasmMatmul(new Float(m * k), new Float(k * n), empty, m, k, n, true, false);
+        expect(empty.length).toBe(0);
+      }
+    }
+  });
+
+  it("leaves its inputs unchanged and allows out to alias an input", () => {
+    for (const [, Float] of dtypes) {
+      const a = randomArray(Float, 9 * 9, 11);
+      const b = randomArray(Float, 9 * 9, 12);
+      const [aCopy, bCopy] = [a.slice(), b.slice()];
+      const expected = multiply(Float, a, b, 9, 9, 9, true, true);
+      expect(a).toEqual(aCopy);
+      expect(b).toEqual(bCopy);
+      wasmMatmul(a, b, a, 9, 9, 9, true, true);
+      expect(a).toEqual(expected);
+    }
+  });
+
+  it("gives bit-identical results on 1 and 2 threads, with both threads computing", () => {
+    for (const [, Float] of dtypes) {
+      for (const [transA, transB] of transposes) {
+        const [m, k, n] = [200, 150, 190];
+        const a = randomArray(Float, m * k, 21);
+        const b = randomArray(Float, k * n, 22);
+        setMatmulThreads(1);
+        const single = multiply(Float, a, b, m, k, n, transA, transB);
+        expect(matmulInfo().lastCallThreads).toBe(1);
+        setMatmulThreads(2);
+        expect(matmulInfo().threads).toBe(2);
+        // A busy machine can deschedule the worker for a whole product: retry until it helps.
+        let double = multiply(Float, a, b, m, k, n, transA, transB);
+        for (let attempt = 0; attempt < 100 && matmulInfo().lastCallThreads < 2; attempt++) {
+          double = multiply(Float, a, b, m, k, n, transA, transB);
+        }
+        expect(matmulInfo().lastCallThreads).toBe(2);
+        expect(double).toEqual(single);
+        expectClose(double, naiveMatmul(a, b, m, k, n, transA, transB), k);
+      }
+    }
+  });
+
+  it("keeps working after the memory grows and on more threads than cores", () => {
+    setMatmulThreads(3);
+    for (const size of [8, 300, 20]) {
+      const a = randomArray(Float64Array, size * size, size);
+      const b = randomArray(Float64Array, size * size, size + 1);
+      const out = multiply(Float64Array, a, b, size, size, size, false, true);
+      expectClose(out, naiveMatmul(a, b, size, size, size, false, true), size);
+    }
+  });
+
+  it("rejects mismatched types, lengths and sizes with the offending values", () => {
+    const f32 = new Float32Array(4);
+    const f64 = new Float64Array(4);
+    expect(() => wasmMatmul(f32, f64 as never, f32, 2, 2, 2, false, false)).toThrow(
+      /Float32Array, Float64Array and Float32Array/,
+    );
+    expect(() => wasmMatmul(f32, f32, new Float32Array(3), 2, 2, 2, false, false)).toThrow(
+      "out has 3 elements, expected 4 for m=2, k=2, n=2",
+    );
+    expect(() => wasmMatmul(f32, f32, f32, 2, 2.5, 2, false, false)).toThrow(
+      "k must be a non-negative integer, got 2.5",
+    );
+    expect(() => setMatmulThreads(0)).toThrow("threads must be a positive integer, got 0");
+  });
+});
+
+describe("kernel.generated.ts", () => {
+  it("is up to date with asm/matmul.ts and asm/build.mjs", () => {
+    const script = fileURLToPath(new URL("../asm/build.mjs", import.meta.url));
+    expect(() =>
+      execFileSync(process.execPath, [script, "--check"], { stdio: "pipe" }),
+    ).not.toThrow();
+  });
+});
