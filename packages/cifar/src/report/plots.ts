@@ -254,6 +254,7 @@ function epochChartSpec(
         field: "epoch",
         type: "quantitative",
         title: layout.xLabel ?? "epoch",
+        scale: { zero: false, nice: false },
         axis: { tickMinStep: 1, format: "d" },
       },
       y: {
