@@ -27,64 +27,38 @@ const MC = 64;
 const NC = 2048;
 
 /**
- * Copies rows [row0, row0 + rows) × depth [p0, p0 + depth) of op(a) into MR-row panels laid
- * out depth-major, zero-padding the last panel, so the micro-kernel reads A sequentially
- * whatever the stored orientation.
+ * Copies `lanes` × `depth` elements of a matrix, element (lane, p) at
+ * `source[(lane0 + lane)·laneStride + (p0 + p)·depthStride]`, into `width`-lane panels laid
+ * out depth-major (`packed[panel·depth·width + p·width + lane]`), zero-padding the last panel.
+ * Both operands and both orientations pack through this, so the micro-kernel always reads
+ * sequentially.
  */
-function packA(
-  a: FloatArray,
+function pack(
+  source: FloatArray,
   packed: Float64Array,
-  m: number,
-  k: number,
-  transposeA: boolean,
-  row0: number,
-  rows: number,
+  width: number,
+  laneStride: number,
+  depthStride: number,
+  lane0: number,
+  lanes: number,
   p0: number,
   depth: number,
 ): void {
-  const rowStride = transposeA ? 1 : k;
-  const depthStride = transposeA ? m : 1;
-  for (let panel = 0; panel * MR < rows; panel++) {
-    const base = panel * depth * MR;
-    const panelRows = Math.min(MR, rows - panel * MR);
-    for (let ii = 0; ii < MR; ii++) {
-      if (ii >= panelRows) {
-        for (let p = 0; p < depth; p++) packed[base + p * MR + ii] = 0;
-        continue;
+  for (let panel = 0; panel * width < lanes; panel++) {
+    const used = Math.min(width, lanes - panel * width);
+    const first = (lane0 + panel * width) * laneStride + p0 * depthStride;
+    let target = panel * depth * width;
+    for (let p = 0; p < depth; p++) {
+      const start = first + p * depthStride;
+      for (let lane = 0; lane < width; lane++, target++) {
+        packed[target] = lane < used ? source[start + lane * laneStride] : 0;
       }
-      let source = (row0 + panel * MR + ii) * rowStride + p0 * depthStride;
-      for (let p = 0; p < depth; p++, source += depthStride) packed[base + p * MR + ii] = a[source];
     }
   }
 }
 
-/** Copies depth [p0, p0 + depth) × columns [col0, col0 + cols) of op(b) into NR-column panels. */
-function packB(
-  b: FloatArray,
-  packed: Float64Array,
-  k: number,
-  n: number,
-  transposeB: boolean,
-  p0: number,
-  depth: number,
-  col0: number,
-  cols: number,
-): void {
-  const depthStride = transposeB ? 1 : n;
-  const colStride = transposeB ? k : 1;
-  for (let panel = 0; panel * NR < cols; panel++) {
-    const base = panel * depth * NR;
-    const panelCols = Math.min(NR, cols - panel * NR);
-    for (let jj = 0; jj < NR; jj++) {
-      if (jj >= panelCols) {
-        for (let p = 0; p < depth; p++) packed[base + p * NR + jj] = 0;
-        continue;
-      }
-      let source = p0 * depthStride + (col0 + panel * NR + jj) * colStride;
-      for (let p = 0; p < depth; p++, source += depthStride) packed[base + p * NR + jj] = b[source];
-    }
-  }
-}
+/** Scratch for the partial tiles at the bottom and right edges (no allocation per call). */
+const edgeTile = new Float64Array(MR * NR);
 
 /** Adds the MR × NR product of one packed A panel and one packed B panel into `c`. */
 function microKernel(
@@ -163,7 +137,23 @@ function microKernel(
     c[ci + 3] += c33;
     return;
   }
-  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  const tile = edgeTile;
+  tile[0] = c00;
+  tile[1] = c01;
+  tile[2] = c02;
+  tile[3] = c03;
+  tile[4] = c10;
+  tile[5] = c11;
+  tile[6] = c12;
+  tile[7] = c13;
+  tile[8] = c20;
+  tile[9] = c21;
+  tile[10] = c22;
+  tile[11] = c23;
+  tile[12] = c30;
+  tile[13] = c31;
+  tile[14] = c32;
+  tile[15] = c33;
   for (let ii = 0; ii < rows; ii++) {
     for (let jj = 0; jj < cols; jj++) c[ci + ii * ldc + jj] += tile[ii * NR + jj];
   }
@@ -184,10 +174,10 @@ export const blockedMatmul: MatmulKernel = (a, b, out, m, k, n, transposeA, tran
     const cols = Math.min(NC, n - col0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const depth = Math.min(KC, k - p0);
-      packB(b, packedB, k, n, transposeB, p0, depth, col0, cols);
+      pack(b, packedB, NR, transposeB ? k : 1, transposeB ? 1 : n, col0, cols, p0, depth);
       for (let row0 = 0; row0 < m; row0 += MC) {
         const rows = Math.min(MC, m - row0);
-        packA(a, packedA, m, k, transposeA, row0, rows, p0, depth);
+        pack(a, packedA, MR, transposeA ? 1 : k, transposeA ? m : 1, row0, rows, p0, depth);
         for (let jp = 0; jp * NR < cols; jp++) {
           const panelCols = Math.min(NR, cols - jp * NR);
           for (let ip = 0; ip * MR < rows; ip++) {
