@@ -29,7 +29,7 @@ export function computeNormalization(train: LabeledImages): NormalizationStatist
   const { images, count } = train;
   for (let row = 0; row < count; row++) {
     const base = row * FEATURES;
-    for (let feature = 0; feature < FEATURES; feature++) {
+    for (let feature = 0; feature < sum.length; feature++) {
       const value = images[base + feature]!;
       sum[feature]! += value;
       sumOfSquares[feature]! += value * value;
@@ -66,7 +66,7 @@ export function imagesToFloat32(
   const { images, count } = data;
   for (let row = 0; row < count; row++) {
     const base = row * FEATURES;
-    for (let feature = 0; feature < FEATURES; feature++) {
+    for (let feature = 0; feature < scale.length; feature++) {
       out[base + feature] = images[base + feature]! * scale[feature]! - shift[feature]!;
     }
   }

@@ -70,7 +70,7 @@ export function syntheticCifar10(options: SyntheticCifar10Options): Cifar10Data 
 
 /** Pixel-value amplitudes (in bytes) of each component of an image. */
 const TEMPLATE_AMPLITUDE = 8;
-const MODE_AMPLITUDE = 12;
+const MODE_AMPLITUDE = 16;
 const NUISANCE_AMPLITUDE = 40;
 const BRIGHTNESS_AMPLITUDE = 25;
 const NOISE_AMPLITUDE = 40;
@@ -153,7 +153,7 @@ function sampleImages(model: ClassModel, random: Random, count: number): Labeled
       addRandomCombination(nuisance, channel, random, NUISANCE_AMPLITUDE);
     }
     const base = index * FEATURES;
-    for (let feature = 0; feature < FEATURES; feature++) {
+    for (let feature = 0; feature < nuisance.length; feature++) {
       const value =
         brightness +
         TEMPLATE_AMPLITUDE * template[feature]! +

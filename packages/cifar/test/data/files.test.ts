@@ -17,6 +17,7 @@ import {
   expectRight,
   FIXTURE_CLASS_NAMES,
   provenanceBatch,
+  sameBytes,
   temporaryDirectory,
   writeFixtureDir,
 } from "./fixtures.js";
@@ -33,8 +34,8 @@ describe("readBatch / writeBatch", () => {
     expectRight(await writeBatch(path, data)());
     expect((await readFile(path)).length).toBe(25 * RECORD_BYTES);
     const read = expectRight(await readBatch(path)());
-    expect(read.images).toEqual(data.images);
-    expect(read.labels).toEqual(data.labels);
+    expect(sameBytes(read.images, data.images)).toBe(true);
+    expect(sameBytes(read.labels, data.labels)).toBe(true);
     expect(await readdir(dir)).toEqual(["round.bin"]);
   });
 

@@ -73,6 +73,13 @@ export async function writeFixtureDir(
   return batches;
 }
 
+/** Whether two byte arrays are equal (vitest's deep equality is slow on megabyte arrays). */
+export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  const bytes = (view: ArrayBufferView) =>
+    Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+  return bytes(a).equals(bytes(b));
+}
+
 /** The Right value, or a test failure showing the Left. */
 export function expectRight<A>(either: E.Either<{ message: string }, A>): A {
   if (E.isLeft(either)) throw new Error(`expected Right, got Left: ${either.left.message}`);
