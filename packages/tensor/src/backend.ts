@@ -8,38 +8,49 @@ import type { Shape } from "./shape";
  */
 export type Storage = { readonly __storage: "owned by a backend" };
 
+/** Every unary op, in one list so tests can check each has a reference. */
+export const unaryOps = [
+  "neg",
+  "exp",
+  "log",
+  "sqrt",
+  "abs",
+  "sign",
+  "square",
+  "reciprocal",
+  "tanh",
+  "sigmoid",
+  "relu",
+] as const;
+
 /** Elementwise ops of one operand; see the op functions of the same names. */
-export type UnaryOp =
-  | "neg"
-  | "exp"
-  | "log"
-  | "sqrt"
-  | "abs"
-  | "sign"
-  | "square"
-  | "reciprocal"
-  | "tanh"
-  | "sigmoid"
-  | "relu";
+export type UnaryOp = (typeof unaryOps)[number];
+
+/** Every binary op, in one list so tests can check each has a reference. */
+export const binaryOps = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "maximum",
+  "minimum",
+  "equal",
+  "notEqual",
+  "greater",
+  "greaterEqual",
+  "less",
+  "lessEqual",
+] as const;
 
 /** Elementwise ops of two broadcast operands; comparisons give 1/0 in the operands' dtype. */
-export type BinaryOp =
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "pow"
-  | "maximum"
-  | "minimum"
-  | "equal"
-  | "notEqual"
-  | "greater"
-  | "greaterEqual"
-  | "less"
-  | "lessEqual";
+export type BinaryOp = (typeof binaryOps)[number];
+
+/** Every reduction, in one list so tests can check each has a reference. */
+export const reduceOps = ["sum", "mean", "max", "min", "argmax", "logSumExp"] as const;
 
 /** Reductions over one contiguous run of axes; `argmax` yields int32, the others keep the dtype. */
-export type ReduceOp = "sum" | "mean" | "max" | "min" | "argmax" | "logSumExp";
+export type ReduceOp = (typeof reduceOps)[number];
 
 /**
  * The narrow connector between ops and hardware. Ops validate, compute output shapes and

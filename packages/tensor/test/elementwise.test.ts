@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { binaryOps as binaryOpNames, unaryOps as unaryOpNames } from "../src/backend";
 import {
   abs,
   add,
@@ -74,13 +75,18 @@ const unaryOps: Record<string, [(x: Tensor) => Tensor, (x: number) => number, bo
   reciprocal: [reciprocal, (x) => 1 / x, true],
   tanh: [tanh, Math.tanh, true],
   sigmoid: [sigmoid, (x) => 1 / (1 + Math.exp(-x)), true],
-  relu: [relu, (x) => (x > 0 ? x : 0), false],
+  relu: [relu, (x) => Math.max(x, 0), false],
 };
 
 const pairArb = (dtype: DType) =>
   broadcastShapesArb(2).chain(([, [shapeA, shapeB]]) =>
     fc.tuple(tensorOfShape(shapeA, dtype), tensorOfShape(shapeB, dtype)),
   );
+
+it("every backend op has a reference in these tests", () => {
+  expect(Object.keys(binaryOps).sort()).toEqual([...binaryOpNames].sort());
+  expect(Object.keys(unaryOps).sort()).toEqual([...unaryOpNames].sort());
+});
 
 describe("binary ops match a naive broadcasting reference", () => {
   for (const [name, [op, reference, floatOnly]] of Object.entries(binaryOps)) {

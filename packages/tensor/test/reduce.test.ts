@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { reduceOps } from "../src/backend";
 import {
   argmax,
   type DType,
@@ -87,6 +88,10 @@ const caseArb = (dtypes: fc.Arbitrary<DType>, nonEmpty: boolean) =>
     );
 
 describe("reductions match a naive reference", () => {
+  it("covers every backend reduction", () => {
+    expect(Object.keys(references).sort()).toEqual([...reduceOps].sort());
+  });
+
   for (const [name, [op, reference, floatOnly]] of Object.entries(references)) {
     it(name, () => {
       const needsElements = name === "max" || name === "min" || name === "argmax";
