@@ -1,52 +1,71 @@
-// Matrix multiply kernel for puregrad's CPU backend, compiled by AssemblyScript to WebAssembly
-// with 128-bit SIMD. See ../src/wasm/README.md for the algorithm and the threading protocol.
+// Matrix product kernel of puregrad's CPU backend, compiled by AssemblyScript to WebAssembly with
+// 128-bit SIMD (asm/build.mjs). c[m×n] = op(a)·op(b), float32 or float64, row-major, where op
+// transposes a stored k×m or b stored n×k.
+//
+// The classic packed GEMM: op(a) is copied into panels of MR rows and op(b) into panels of NR
+// columns, each laid out depth-major (element p of every row, then p + 1, ...), so that the
+// micro-kernel reads both with unit stride whatever the operands' orientation; transposes cost
+// only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. The micro-kernel
+// keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once.
+//
+// Threads: every participating thread calls `participate` on the same job in shared memory and
+// takes work units with atomic counters: first packing units, then (after all are packed) tile
+// units, each a run of row tiles of one column panel. A tile is computed the same way whichever
+// thread takes it, and the depth sum is never split, so results are bit-identical for any
+// number of threads.
 
-const MR = 4; // rows of one micro-tile
-const SPINS_BEFORE_WAIT = 100_000; // roughly 100 µs of polling
+const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
+const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
-// Job descriptor: a block of JOB_BYTES in the shared memory, written by `configure` while no
-// thread works on it and read by every thread in `participate`. Counters that threads bump
-// concurrently sit on their own 64-byte cache lines so that they do not false-share.
-// Bytes 0..63 are reserved for the JavaScript side's protocol (src/wasm/pool.ts).
+// Job descriptor: 452 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the JavaScript side's protocol
+// (src/wasm/pool.ts). Counters that threads bump concurrently get a 64-byte line each.
 const PACK_NEXT: usize = 64;
 const PACK_DONE: usize = 128;
 const TILE_NEXT: usize = 192;
 const TILE_DONE: usize = 256;
-const TILES_JOINED: usize = 384;
-const ELEMENT_BYTES: usize = 320;
-const M: usize = 324;
-const K: usize = 328;
-const N: usize = 332;
-const TRANS_A: usize = 336;
-const TRANS_B: usize = 340;
-const A_PTR: usize = 344;
-const B_PTR: usize = 348;
-const PACKED_B_PTR: usize = 352;
-const C_PTR: usize = 356;
-const PANELS_PER_PACK_UNIT: usize = 360;
-const ROW_TILES_PER_UNIT: usize = 364;
-const PACK_UNITS: usize = 368;
-const TILE_UNITS: usize = 372;
+const TILES_JOINED: usize = 320;
+const ELEMENT_BYTES: usize = 384;
+const M: usize = 388;
+const K: usize = 392;
+const N: usize = 396;
+const TRANS_A: usize = 400;
+const TRANS_B: usize = 404;
+const A: usize = 408;
+const B: usize = 412;
+const C: usize = 416;
+const PACKED_A: usize = 420;
+const PACKED_B: usize = 424;
+const A_PACK_UNITS: usize = 428;
+const ROW_TILES_PER_PACK_UNIT: usize = 432;
+const PANELS_PER_PACK_UNIT: usize = 436;
+const PACK_UNITS: usize = 440;
+const ROW_TILES_PER_TILE_UNIT: usize = 444;
+const TILE_UNITS: usize = 448; // the descriptor ends at byte 452
 
-// The descriptor ends at byte 448 (JOB_BYTES below); the caller keeps that much free at `job`.
-
-/** Columns in a panel of packed b: two v128 registers of T. */
-// @ts-expect-error: decorator
+/** Columns of a panel of packed op(b): two v128 of the element type. */
 function panelWidth(elementBytes: i32): i32 {
   return 32 / elementBytes;
 }
 
-/** Bytes of scratch that `configure` needs for the packed panels of op(b) (k×n). */
-export function packedBBytes(elementBytes: i32, k: i32, n: i32): i32 {
+function align64(bytes: i32): i32 {
+  return (bytes + 63) & ~63;
+}
+
+function packedABytes(elementBytes: i32, m: i32, k: i32): i32 {
+  return align64(((m + MR - 1) / MR) * MR * k * elementBytes);
+}
+
+/** Bytes of scratch that `configure` needs for the packed panels of op(a) and op(b). */
+export function scratchBytes(elementBytes: i32, m: i32, k: i32, n: i32): i32 {
   const nr = panelWidth(elementBytes);
-  return ((n + nr - 1) / nr) * nr * k * elementBytes;
+  return packedABytes(elementBytes, m, k) + ((n + nr - 1) / nr) * nr * k * elementBytes;
 }
 
 /**
- * Describes the product c[m×n] = op(a)·op(b) to the threads: a, b, c are byte offsets of
- * row-major matrices in memory (a is k×m if transA, b is n×k if transB) and `packedB` the offset
- * of `packedBBytes` of scratch. Splits the work into units for `participants` threads. Must only
- * be called while no thread is inside `participate(job)`.
+ * Describes c[m×n] = op(a)·op(b) to the threads. a, b and c are byte offsets of row-major
+ * matrices (a is k×m if transA, b is n×k if transB), `scratch` the offset of `scratchBytes` of
+ * scratch (64-byte aligned). Sizes the work units for `participants` threads. Must only be
+ * called while no thread is inside `participate(job)`.
  */
 export function configure(
   job: usize,
@@ -58,32 +77,40 @@ export function configure(
   transB: bool,
   a: usize,
   b: usize,
-  packedB: usize,
   c: usize,
+  scratch: usize,
   participants: i32,
 ): void {
   const nr = panelWidth(elementBytes);
   const panels = (n + nr - 1) / nr;
   const rowTiles = (m + MR - 1) / MR;
-  // Units are taken dynamically, so several per thread absorb uneven thread speeds; a lone
+  // Units are taken dynamically, so several per thread even out unequal thread speeds; a lone
   // thread takes one unit per panel.
+  const rowTilesPerPackUnit = max(1, rowTiles / (4 * participants));
   const panelsPerPackUnit = max(1, panels / (4 * participants));
+  const aPackUnits = (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
   const splitsPerPanel = participants === 1 ? 1 : (16 * participants + panels - 1) / panels;
-  const rowTilesPerUnit = max(1, (rowTiles + splitsPerPanel - 1) / splitsPerPanel);
+  const rowTilesPerTileUnit = max(1, (rowTiles + splitsPerPanel - 1) / splitsPerPanel);
   store<i32>(job + ELEMENT_BYTES, elementBytes);
   store<i32>(job + M, m);
   store<i32>(job + K, k);
   store<i32>(job + N, n);
   store<i32>(job + TRANS_A, transA);
   store<i32>(job + TRANS_B, transB);
-  store<u32>(job + A_PTR, a);
-  store<u32>(job + B_PTR, b);
-  store<u32>(job + PACKED_B_PTR, packedB);
-  store<u32>(job + C_PTR, c);
+  store<u32>(job + A, a);
+  store<u32>(job + B, b);
+  store<u32>(job + C, c);
+  store<u32>(job + PACKED_A, scratch);
+  store<u32>(job + PACKED_B, scratch + packedABytes(elementBytes, m, k));
+  store<i32>(job + A_PACK_UNITS, aPackUnits);
+  store<i32>(job + ROW_TILES_PER_PACK_UNIT, rowTilesPerPackUnit);
   store<i32>(job + PANELS_PER_PACK_UNIT, panelsPerPackUnit);
-  store<i32>(job + ROW_TILES_PER_UNIT, rowTilesPerUnit);
-  store<i32>(job + PACK_UNITS, (panels + panelsPerPackUnit - 1) / panelsPerPackUnit);
-  store<i32>(job + TILE_UNITS, panels * ((rowTiles + rowTilesPerUnit - 1) / rowTilesPerUnit));
+  store<i32>(job + PACK_UNITS, aPackUnits + (panels + panelsPerPackUnit - 1) / panelsPerPackUnit);
+  store<i32>(job + ROW_TILES_PER_TILE_UNIT, rowTilesPerTileUnit);
+  store<i32>(
+    job + TILE_UNITS,
+    panels * ((rowTiles + rowTilesPerTileUnit - 1) / rowTilesPerTileUnit),
+  );
   atomic.store<i32>(job + PACK_NEXT, 0);
   atomic.store<i32>(job + PACK_DONE, 0);
   atomic.store<i32>(job + TILE_NEXT, 0);
@@ -91,23 +118,20 @@ export function configure(
   atomic.store<i32>(job + TILES_JOINED, 0);
 }
 
-/** How many threads computed at least one tile unit of the job (once it is complete). */
+/** How many threads computed at least one tile unit of the job (read once it is complete). */
 export function joinedThreads(job: usize): i32 {
   return atomic.load<i32>(job + TILES_JOINED);
 }
 
 /**
- * Works on the configured job until no unit is left to take: first packs panels of b, then, once
- * every panel is packed, computes tiles of c. Any number of threads may call this at once; each
- * unit is computed the same way whoever takes it, so the result does not depend on the number
- * of threads. Returns once every tile of c is written.
+ * Works on the configured job until no unit is left, then waits for the other participants:
+ * returns once every element of c is written. Any number of threads may call it at once.
  */
 export function participate(job: usize): void {
   if (load<i32>(job + ELEMENT_BYTES) === 4) run<f32>(job);
   else run<f64>(job);
 }
 
-// @ts-expect-error: decorator
 function run<T>(job: usize): void {
   const packUnits = load<i32>(job + PACK_UNITS);
   let unit: i32;
@@ -115,142 +139,236 @@ function run<T>(job: usize): void {
     packUnit<T>(job, unit);
     if (atomic.add<i32>(job + PACK_DONE, 1) + 1 === packUnits) atomic.notify(job + PACK_DONE);
   }
-  // Every tile needs its whole panel of b, and panels are packed by whoever took them.
+  // A tile needs its whole row panel and column panel, whoever packed them.
   awaitCount(job + PACK_DONE, packUnits);
-  const units = load<i32>(job + TILE_UNITS);
+  const tileUnits = load<i32>(job + TILE_UNITS);
   let joined = false;
-  while ((unit = atomic.add<i32>(job + TILE_NEXT, 1)) < units) {
+  while ((unit = atomic.add<i32>(job + TILE_NEXT, 1)) < tileUnits) {
     if (!joined) atomic.add<i32>(job + TILES_JOINED, 1);
     joined = true;
     tileUnit<T>(job, unit);
-    if (atomic.add<i32>(job + TILE_DONE, 1) + 1 === units) atomic.notify(job + TILE_DONE);
+    if (atomic.add<i32>(job + TILE_DONE, 1) + 1 === tileUnits) atomic.notify(job + TILE_DONE);
   }
-  awaitCount(job + TILE_DONE, units);
+  awaitCount(job + TILE_DONE, tileUnits);
 }
 
 /**
- * Blocks until the counter at `counter` reaches `target` (a thread alone never blocks). Spins a
- * little first: the others are usually one unit away, and waking from a wait costs tens of µs.
+ * Blocks until the counter at `counter` reaches `target` (a thread alone never blocks). Polls
+ * a little first: the others are usually one unit away, and waking from a wait costs tens of µs.
  */
-// @ts-expect-error: decorator
 function awaitCount(counter: usize, target: i32): void {
-  let count: i32;
   for (let spin = 0; spin < SPINS_BEFORE_WAIT; spin++) {
     if (atomic.load<i32>(counter) >= target) return;
   }
+  let count: i32;
   while ((count = atomic.load<i32>(counter)) < target) memory.atomic.wait32(counter, count, -1);
 }
 
-/** Packs panels of NR columns of op(b) into packedB, each k×NR row-major, zero-padded. */
-// @ts-expect-error: decorator
+/** Packs a run of row panels of op(a) (the first A_PACK_UNITS units) or column panels of op(b). */
 function packUnit<T>(job: usize, unit: i32): void {
-  const nr = panelWidth(sizeof<T>());
-  const k = load<i32>(job + K);
-  const n = load<i32>(job + N);
-  const transB = load<i32>(job + TRANS_B) !== 0;
-  const b = load<u32>(job + B_PTR) as usize;
-  const packedB = load<u32>(job + PACKED_B_PTR) as usize;
-  const perUnit = load<i32>(job + PANELS_PER_PACK_UNIT);
-  const panels = (n + nr - 1) / nr;
-  const firstPanel = unit * perUnit;
-  const endPanel = min(firstPanel + perUnit, panels);
   const size = sizeof<T>();
-  for (let panel = firstPanel; panel < endPanel; panel++) {
-    const j0 = panel * nr;
-    const cols = min(nr, n - j0);
-    let dst = packedB + <usize>panel * <usize>k * <usize>nr * size;
-    if (!transB) {
-      // op(b)[p][j] = b[p*n + j]
-      let src = b + <usize>j0 * size;
-      const srcStride = <usize>n * size;
-      if (cols === nr) {
-        for (let p = 0; p < k; p++) {
-          v128.store(dst, v128.load(src));
-          v128.store(dst, v128.load(src, 16), 16);
-          src += srcStride;
-          dst += 32;
-        }
-      } else {
-        for (let p = 0; p < k; p++) {
-          for (let j = 0; j < nr; j++) {
-            store<T>(dst + <usize>j * size, j < cols ? load<T>(src + <usize>j * size) : 0);
-          }
-          src += srcStride;
-          dst += 32;
-        }
-      }
-    } else {
-      // op(b)[p][j] = b[j*k + p]
-      const src = b + <usize>j0 * <usize>k * size;
-      for (let p = 0; p < k; p++) {
-        for (let j = 0; j < nr; j++) {
-          store<T>(
-            dst + <usize>j * size,
-            j < cols ? load<T>(src + (<usize>j * <usize>k + <usize>p) * size) : 0,
-          );
-        }
-        dst += 32;
-      }
+  const k = load<i32>(job + K);
+  const depthBytes = <usize>k * size;
+  const aPackUnits = load<i32>(job + A_PACK_UNITS);
+  if (unit < aPackUnits) {
+    const m = load<i32>(job + M);
+    const transA = load<i32>(job + TRANS_A) !== 0;
+    const a = load<u32>(job + A) as usize;
+    const perUnit = load<i32>(job + ROW_TILES_PER_PACK_UNIT);
+    const endTile = min((unit + 1) * perUnit, (m + MR - 1) / MR);
+    for (let tile = unit * perUnit; tile < endTile; tile++) {
+      const i0 = tile * MR;
+      const destination = (load<u32>(job + PACKED_A) as usize) + <usize>tile * MR * depthBytes;
+      // Row i of op(a) is column i of a stored k×m when transposed.
+      if (transA)
+        packPanel<T>(
+          a + <usize>i0 * size,
+          size,
+          <usize>m * size,
+          min(MR, m - i0),
+          MR,
+          k,
+          destination,
+        );
+      else
+        packPanel<T>(
+          a + <usize>i0 * depthBytes,
+          depthBytes,
+          size,
+          min(MR, m - i0),
+          MR,
+          k,
+          destination,
+        );
+    }
+  } else {
+    const n = load<i32>(job + N);
+    const transB = load<i32>(job + TRANS_B) !== 0;
+    const b = load<u32>(job + B) as usize;
+    const nr = panelWidth(<i32>size);
+    const perUnit = load<i32>(job + PANELS_PER_PACK_UNIT);
+    const firstPanel = (unit - aPackUnits) * perUnit;
+    const endPanel = min(firstPanel + perUnit, (n + nr - 1) / nr);
+    for (let panel = firstPanel; panel < endPanel; panel++) {
+      const j0 = panel * nr;
+      const destination = (load<u32>(job + PACKED_B) as usize) + <usize>(panel * nr) * depthBytes;
+      // Column j of op(b) is row j of b stored n×k when transposed.
+      if (transB)
+        packPanel<T>(
+          b + <usize>j0 * depthBytes,
+          depthBytes,
+          size,
+          min(nr, n - j0),
+          nr,
+          k,
+          destination,
+        );
+      else
+        packPanel<T>(
+          b + <usize>j0 * size,
+          size,
+          <usize>n * size,
+          min(nr, n - j0),
+          nr,
+          k,
+          destination,
+        );
     }
   }
 }
 
-/** Computes the micro-tiles of one panel of c for a run of row tiles. */
-// @ts-expect-error: decorator
+/**
+ * Copies `lines` lines of a matrix (line l, depth p at source + l·lineStride + p·depthStride)
+ * into destination[p][l] for p < k, l < width, zero-filling lines past `lines`. Full panels use
+ * v128 copies when lines are contiguous at each depth and SIMD transposes when each line is
+ * contiguous along the depth.
+ */
+function packPanel<T>(
+  source: usize,
+  lineStride: usize,
+  depthStride: usize,
+  lines: i32,
+  width: i32,
+  k: i32,
+  destination: usize,
+): void {
+  const size = sizeof<T>();
+  const rowBytes = <usize>width * size;
+  if (lines === width && lineStride === size) {
+    for (let p = 0; p < k; p++) {
+      for (let offset: usize = 0; offset < rowBytes; offset += 16) {
+        v128.store(destination + offset, v128.load(source + offset));
+      }
+      source += depthStride;
+      destination += rowBytes;
+    }
+  } else if (lines === width && depthStride === size) {
+    const lanes = 16 / <i32>size;
+    let p = 0;
+    for (; p + lanes <= k; p += lanes) {
+      for (let line = 0; line < width; line += lanes) {
+        transposeBlock<T>(
+          source + <usize>line * lineStride + <usize>p * size,
+          lineStride,
+          destination + <usize>p * rowBytes + <usize>line * size,
+          rowBytes,
+        );
+      }
+    }
+    packScalar<T>(source + <usize>p * size, lineStride, size, lines, width, p, k, destination);
+  } else {
+    packScalar<T>(source, lineStride, depthStride, lines, width, 0, k, destination);
+  }
+}
+
+/** packPanel element by element, for depths [from, k). */
+function packScalar<T>(
+  source: usize,
+  lineStride: usize,
+  depthStride: usize,
+  lines: i32,
+  width: i32,
+  from: i32,
+  k: i32,
+  destination: usize,
+): void {
+  const size = sizeof<T>();
+  for (let p = from; p < k; p++) {
+    const row = destination + <usize>(p * width) * size;
+    for (let line = 0; line < width; line++) {
+      const value: T = line < lines ? load<T>(source + <usize>line * lineStride) : <T>0;
+      store<T>(row + <usize>line * size, value);
+    }
+    source += depthStride;
+  }
+}
+
+/** Transposes the square block of one v128 per line (4×4 float32, 2×2 float64). */
+function transposeBlock<T>(
+  source: usize,
+  sourceStride: usize,
+  destination: usize,
+  destinationStride: usize,
+): void {
+  if (sizeof<T>() === 4) {
+    const r0 = v128.load(source);
+    const r1 = v128.load(source + sourceStride);
+    const r2 = v128.load(source + 2 * sourceStride);
+    const r3 = v128.load(source + 3 * sourceStride);
+    const low01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+    const low23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+    const high01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+    const high23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    v128.store(destination, v128.shuffle<i64>(low01, low23, 0, 2));
+    v128.store(destination + destinationStride, v128.shuffle<i64>(low01, low23, 1, 3));
+    v128.store(destination + 2 * destinationStride, v128.shuffle<i64>(high01, high23, 0, 2));
+    v128.store(destination + 3 * destinationStride, v128.shuffle<i64>(high01, high23, 1, 3));
+  } else {
+    const r0 = v128.load(source);
+    const r1 = v128.load(source + sourceStride);
+    v128.store(destination, v128.shuffle<f64>(r0, r1, 0, 2));
+    v128.store(destination + destinationStride, v128.shuffle<f64>(r0, r1, 1, 3));
+  }
+}
+
+/** Computes the micro-tiles of one column panel of c for a run of row tiles. */
 function tileUnit<T>(job: usize, unit: i32): void {
-  const nr = panelWidth(sizeof<T>());
+  const size = sizeof<T>();
+  const nr = panelWidth(<i32>size);
   const m = load<i32>(job + M);
   const k = load<i32>(job + K);
   const n = load<i32>(job + N);
-  const transA = load<i32>(job + TRANS_A) !== 0;
-  const a = load<u32>(job + A_PTR) as usize;
-  const packedB = load<u32>(job + PACKED_B_PTR) as usize;
-  const c = load<u32>(job + C_PTR) as usize;
-  const perUnit = load<i32>(job + ROW_TILES_PER_UNIT);
+  const perUnit = load<i32>(job + ROW_TILES_PER_TILE_UNIT);
   const rowTiles = (m + MR - 1) / MR;
   const unitsPerPanel = (rowTiles + perUnit - 1) / perUnit;
   const panel = unit / unitsPerPanel;
   const firstTile = (unit % unitsPerPanel) * perUnit;
   const endTile = min(firstTile + perUnit, rowTiles);
-  const size = sizeof<T>();
   const j0 = panel * nr;
-  const cols = min(nr, n - j0);
-  const bPanel = packedB + <usize>panel * <usize>k * <usize>nr * size;
-  // Element (i, p) of op(a) lies at a + i*rowStride + p*depthStride.
-  const rowStride: usize = transA ? size : <usize>k * size;
-  const depthStride: usize = transA ? <usize>m * size : size;
+  const depthBytes = <usize>k * size;
+  const packedB = (load<u32>(job + PACKED_B) as usize) + <usize>j0 * depthBytes;
+  const packedA = load<u32>(job + PACKED_A) as usize;
+  const c = load<u32>(job + C) as usize;
   for (let tile = firstTile; tile < endTile; tile++) {
     const i0 = tile * MR;
-    const rows = min(MR, m - i0);
-    const a0 = a + <usize>i0 * rowStride;
     microTile<T>(
-      a0,
-      // Rows past the end of a repeat the last row; their results are not stored.
-      a0 + <usize>min(1, rows - 1) * rowStride,
-      a0 + <usize>min(2, rows - 1) * rowStride,
-      a0 + <usize>min(3, rows - 1) * rowStride,
-      depthStride,
-      bPanel,
+      packedA + <usize>i0 * depthBytes,
+      packedB,
       k,
       c + (<usize>i0 * <usize>n + <usize>j0) * size,
       <usize>n * size,
-      rows,
-      cols,
+      min(MR, m - i0),
+      min(nr, n - j0),
     );
   }
 }
 
 /**
- * c[r][0..cols) = sum over p of a_r[p] * bPanel[p][0..cols) for the MR rows a_0..a_3: the
- * register-blocked core, MR×NR accumulators in eight v128 locals.
+ * c[r][j] = Σ_p a[p][r]·b[p][j] for r < rows, j < cols, from a packed row panel a (k×MR) and
+ * column panel b (k×NR): the register-blocked core, MR×NR sums in eight v128 accumulators.
  */
-// @ts-expect-error: decorator
 function microTile<T>(
-  a0: usize,
-  a1: usize,
-  a2: usize,
-  a3: usize,
-  depthStride: usize,
+  a: usize,
   b: usize,
   k: i32,
   c: usize,
@@ -258,6 +376,7 @@ function microTile<T>(
   rows: i32,
   cols: i32,
 ): void {
+  const size = sizeof<T>();
   let c00 = v128.splat<T>(0);
   let c01 = c00;
   let c10 = c00;
@@ -266,56 +385,37 @@ function microTile<T>(
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  for (let p = 0; p < k; p++) {
+  const end = b + <usize>k * 32;
+  while (b < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    const x0 = v128.load_splat<T>(a0);
-    c00 = v128.add<T>(c00, v128.mul<T>(x0, b0));
-    c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
-    const x1 = v128.load_splat<T>(a1);
-    c10 = v128.add<T>(c10, v128.mul<T>(x1, b0));
-    c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
-    const x2 = v128.load_splat<T>(a2);
-    c20 = v128.add<T>(c20, v128.mul<T>(x2, b0));
-    c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));
-    const x3 = v128.load_splat<T>(a3);
-    c30 = v128.add<T>(c30, v128.mul<T>(x3, b0));
-    c31 = v128.add<T>(c31, v128.mul<T>(x3, b1));
-    a0 += depthStride;
-    a1 += depthStride;
-    a2 += depthStride;
-    a3 += depthStride;
+    const a0 = v128.load_splat<T>(a);
+    c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
+    c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+    const a1 = v128.load_splat<T>(a, size);
+    c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
+    c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+    const a2 = v128.load_splat<T>(a, 2 * size);
+    c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
+    c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+    const a3 = v128.load_splat<T>(a, 3 * size);
+    c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
+    c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+    a += MR * size;
     b += 32;
   }
-  const nr = panelWidth(sizeof<T>());
-  if (cols === nr) {
-    v128.store(c, c00);
-    v128.store(c, c01, 16);
-    if (rows > 1) {
-      v128.store(c + rowBytes, c10);
-      v128.store(c + rowBytes, c11, 16);
-    }
-    if (rows > 2) {
-      v128.store(c + 2 * rowBytes, c20);
-      v128.store(c + 2 * rowBytes, c21, 16);
-    }
-    if (rows > 3) {
-      v128.store(c + 3 * rowBytes, c30);
-      v128.store(c + 3 * rowBytes, c31, 16);
-    }
-  } else {
-    storePartialRow<T>(c, c00, c01, cols);
-    if (rows > 1) storePartialRow<T>(c + rowBytes, c10, c11, cols);
-    if (rows > 2) storePartialRow<T>(c + 2 * rowBytes, c20, c21, cols);
-    if (rows > 3) storePartialRow<T>(c + 3 * rowBytes, c30, c31, cols);
-  }
+  storeRow<T>(c, c00, c01, cols);
+  if (rows > 1) storeRow<T>(c + rowBytes, c10, c11, cols);
+  if (rows > 2) storeRow<T>(c + 2 * rowBytes, c20, c21, cols);
+  if (rows > 3) storeRow<T>(c + 3 * rowBytes, c30, c31, cols);
 }
 
-/** Stores the first `cols` (< NR) lanes of the row held in (low, high). */
-// @ts-expect-error: decorator
-function storePartialRow<T>(c: usize, low: v128, high: v128, cols: i32): void {
-  const size = sizeof<T>();
-  if (size === 4) {
+/** Stores the first `cols` (≤ NR) elements of the row held in (low, high). */
+function storeRow<T>(c: usize, low: v128, high: v128, cols: i32): void {
+  if (cols === panelWidth(<i32>sizeof<T>())) {
+    v128.store(c, low);
+    v128.store(c, high, 16);
+  } else if (sizeof<T>() === 4) {
     if (cols > 0) store<f32>(c, v128.extract_lane<f32>(low, 0));
     if (cols > 1) store<f32>(c, v128.extract_lane<f32>(low, 1), 4);
     if (cols > 2) store<f32>(c, v128.extract_lane<f32>(low, 2), 8);

@@ -177,9 +177,9 @@ export function wasmMatmul<T extends WasmFloatArray>(
   const elementBytes = out.BYTES_PER_ELEMENT;
   const aOffset = DATA_START;
   const bOffset = aOffset + align(m * k * elementBytes);
-  const packedBOffset = bOffset + align(k * n * elementBytes);
-  const cOffset = packedBOffset + align(kernel.exports.packedBBytes(elementBytes, k, n));
-  reserve(kernel.memory, cOffset + m * n * elementBytes);
+  const cOffset = bOffset + align(k * n * elementBytes);
+  const scratchOffset = cOffset + align(m * n * elementBytes);
+  reserve(kernel.memory, scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n));
 
   memoryView(kernel, out, aOffset, a.length).set(a);
   memoryView(kernel, out, bOffset, b.length).set(b);
@@ -198,8 +198,8 @@ export function wasmMatmul<T extends WasmFloatArray>(
       transB,
       aOffset,
       bOffset,
-      packedBOffset,
       cOffset,
+      scratchOffset,
       threads,
     );
   if (current.pool === undefined) {

@@ -19,7 +19,7 @@ export interface WasmMemory {
 
 /** The functions exported by the WebAssembly kernel (asm/matmul.ts); offsets are in bytes. */
 export interface KernelExports {
-  packedBBytes(elementBytes: number, k: number, n: number): number;
+  scratchBytes(elementBytes: number, m: number, k: number, n: number): number;
   configure(
     job: number,
     elementBytes: number,
@@ -30,8 +30,8 @@ export interface KernelExports {
     transB: boolean,
     a: number,
     b: number,
-    packedB: number,
     c: number,
+    scratch: number,
     participants: number,
   ): void;
   participate(job: number): void;
