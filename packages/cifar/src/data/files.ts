@@ -43,7 +43,7 @@ export const md5Hex = (bytes: Uint8Array): string => createHash("md5").update(by
  *
  * @param path - e.g. `…/cifar-10-batches-bin/data_batch_1.bin`
  * @returns the images as raw bytes and the labels; `FileNotFound`, `ReadFailed`,
- *   `InvalidBatchSize` or `InvalidLabel` otherwise. Use {@link toImageTensor} for float32 pixels.
+ *   `InvalidBatchSize` or `InvalidLabel` otherwise. `toTensors` turns it into float32 pixels.
  * @example
  * ```ts
  * const batch = await readBatch("data_batch_1.bin")();
