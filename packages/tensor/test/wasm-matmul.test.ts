@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { matmulInfo, setMatmulThreads, type WasmFloatArray, wasmMatmul } from "../src/wasm/index";
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -235,6 +235,51 @@ describe("wasmMatmul", () => {
       "k must be a non-negative integer, got 2.5",
     );
     expect(() => setMatmulThreads(0)).toThrow("threads must be a positive integer, got 0");
+  });
+});
+
+describe("wasmMatmul where the platform lacks features", () => {
+  type Memory = new (descriptor: { shared?: boolean }) => object;
+  const webAssembly = (globalThis as unknown as { WebAssembly: { Memory: Memory } }).WebAssembly;
+
+  /** A fresh copy of src/wasm (its kernel is loaded on first use, under the stubs in force). */
+  async function freshModule(): Promise<typeof import("../src/wasm/index")> {
+    vi.resetModules();
+    return import("../src/wasm/index");
+  }
+
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("runs single-threaded on a private memory when shared memory is unavailable", async () => {
+    const RealMemory = webAssembly.Memory;
+    class UnsharedMemory extends RealMemory {
+      constructor(descriptor: { shared?: boolean }) {
+        if (descriptor.shared) throw new TypeError("shared memory is disabled here");
+        super(descriptor);
+      }
+    }
+    vi.stubGlobal("WebAssembly", Object.create(webAssembly, { Memory: { value: UnsharedMemory } }));
+    const fresh = await freshModule();
+    fresh.setMatmulThreads(2);
+    expect(fresh.matmulInfo()).toMatchObject({ simd: true, threads: 1 });
+    expect(fresh.matmulInfo().reason).toMatch(/shared WebAssembly memory is unavailable/);
+    const [m, k, n] = [70, 90, 60];
+    const a = randomArray(Float32Array, m * k, 31);
+    const b = randomArray(Float32Array, k * n, 32);
+    const out = new Float32Array(m * n);
+    fresh.wasmMatmul(a, b, out, m, k, n, false, true);
+    expectClose(out, naiveMatmul(a, b, m, k, n, false, true), k);
+    expect(fresh.matmulInfo().lastCallThreads).toBe(1);
+  });
+
+  it("reports why and throws when WebAssembly is missing", async () => {
+    vi.stubGlobal("WebAssembly", undefined);
+    const fresh = await freshModule();
+    expect(fresh.matmulInfo()).toMatchObject({ simd: false, reason: "WebAssembly is unavailable" });
+    const one = Float64Array.of(1);
+    expect(() => fresh.wasmMatmul(one, one, one, 1, 1, 1, false, false)).toThrow(
+      "wasmMatmul is unavailable: WebAssembly is unavailable",
+    );
   });
 });
 

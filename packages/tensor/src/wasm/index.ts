@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { type Kernel, loadKernel, reserve } from "./kernel";
+import { checkAddressable, type Kernel, loadKernel, reserve } from "./kernel";
 import { WorkerPool } from "./pool";
 
 /** The float arrays the WebAssembly matmul works on; all three operands share one type. */
@@ -179,14 +179,18 @@ export function wasmMatmul<T extends WasmFloatArray>(
   const bOffset = aOffset + align(m * k * elementBytes);
   const cOffset = bOffset + align(k * n * elementBytes);
   const scratchOffset = cOffset + align(m * n * elementBytes);
+  // The kernel sizes its scratch with int32 arithmetic: first rule out overflow with a bound
+  // (packed panels round m and n up by less than 8).
+  checkAddressable(scratchOffset + elementBytes * (m + n + 16) * k + 2 * ALIGNMENT);
   reserve(kernel.memory, scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n));
-
-  memoryView(kernel, out, aOffset, a.length).set(a);
-  memoryView(kernel, out, bOffset, b.length).set(b);
 
   let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
   current.pool?.grow(threads - 1);
   threads = Math.min(threads, (current.pool?.size ?? 0) + 1);
+  current.pool?.wake(threads - 1);
+  memoryView(kernel, out, aOffset, a.length).set(a);
+  memoryView(kernel, out, bOffset, b.length).set(b);
+
   const configure = () =>
     kernel.exports.configure(
       JOB,

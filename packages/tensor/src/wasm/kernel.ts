@@ -95,13 +95,21 @@ export function loadKernel(): KernelLoad {
   }
 }
 
-/** Grows `memory` so that it holds at least `bytes`; throws a RangeError past the maximum. */
-export function reserve(memory: WasmMemory, bytes: number): void {
+/** @throws RangeError when `bytes` exceed what the kernel's memory can hold. */
+export function checkAddressable(bytes: number): void {
   if (bytes > MAXIMUM_MEMORY_BYTES) {
     throw new RangeError(
       `wasmMatmul needs ${bytes} bytes of WebAssembly memory, more than its maximum of ${MAXIMUM_MEMORY_BYTES}`,
     );
   }
+}
+
+/**
+ * Grows `memory` so that it holds at least `bytes`.
+ * @throws RangeError when `bytes` exceed what the kernel's memory can hold.
+ */
+export function reserve(memory: WasmMemory, bytes: number): void {
+  checkAddressable(bytes);
   const missing = bytes - memory.buffer.byteLength;
   if (missing > 0) memory.grow(Math.ceil(missing / PAGE_BYTES));
 }

@@ -43,6 +43,7 @@ function awaitNextGeneration() {
 for (;;) {
   awaitNextGeneration();
   const generation = Atomics.load(control, ${GENERATION});
+  if (generation === seen) continue; // woken early by wake(): poll for the job
   seen = generation;
   if ((generation & 1) === 0 || index >= Atomics.load(control, ${PARTICIPANTS})) continue;
   Atomics.add(control, ${ACTIVE}, 1);
@@ -108,6 +109,14 @@ export class WorkerPool {
       for (const worker of starting) void worker.terminate();
       this.failure ??= `worker threads did not start within ${WORKER_START_TIMEOUT_MS} ms`;
     }
+  }
+
+  /**
+   * Wakes up to `count` sleeping workers to poll for a job that `run` will start shortly, so
+   * that their wake-up latency overlaps the caller's preparation (copying operands).
+   */
+  wake(count: number): void {
+    Atomics.notify(this.control, GENERATION, count);
   }
 
   /**
