@@ -59,6 +59,8 @@ export {
   type GradientTransformation,
   type MomentumState,
   momentum,
+  type OptimizerSpec,
+  resolveOptimizer,
   scaleByAdam,
   scaleByLearningRate,
   sgd,
@@ -70,7 +72,9 @@ export {
   epochDecaySchedule,
   exponentialDecaySchedule,
   type LearningRate,
+  resolveSchedule,
   type Schedule,
+  type ScheduleSpec,
   toSchedule,
   triangularCyclicSchedule,
 } from "./schedules.js";

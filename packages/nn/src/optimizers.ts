@@ -7,7 +7,7 @@
 
 import type { Tensor } from "@puregrad/autograd";
 import * as pg from "@puregrad/autograd";
-import { type LearningRate, toSchedule } from "./schedules.js";
+import { type LearningRate, resolveSchedule, type ScheduleSpec, toSchedule } from "./schedules.js";
 
 /**
  * A pure transformation of gradients into updates, with explicit state. Updates are added to
@@ -235,4 +235,39 @@ function zerosLike(tree: unknown): unknown {
 function checkDecay(owner: string, name: string, value: number): void {
   if (!(value >= 0 && value < 1))
     throw new Error(`${owner}: ${name} must be in [0, 1), got ${value}`);
+}
+
+/**
+ * An optimizer as a config gives it: its `type`, the learning rate as a {@link ScheduleSpec},
+ * and its own settings. `"momentum"` is the course's rule ({@link momentum}); `"sgd"` with
+ * `momentum` is optax's ({@link sgd}).
+ * @example `{ type: "momentum", learningRate: { type: "epochDecay", learningRate: 0.05, decay: 0.95, stepsPerEpoch: 450 }, rho: 0.9 }`
+ */
+export type OptimizerSpec =
+  | { readonly type: "sgd"; readonly learningRate: ScheduleSpec; readonly momentum?: number }
+  | { readonly type: "momentum"; readonly learningRate: ScheduleSpec; readonly rho: number }
+  | ({ readonly type: "adam"; readonly learningRate: ScheduleSpec } & AdamOptions);
+
+/**
+ * Builds the optimizer an {@link OptimizerSpec} describes; a {@link GradientTransformation}
+ * passes through unchanged.
+ * @throws Error for an unknown type or invalid settings.
+ */
+export function resolveOptimizer(
+  spec: OptimizerSpec | GradientTransformation,
+): GradientTransformation {
+  if (!("type" in spec)) return spec;
+  const learningRate = resolveSchedule(spec.learningRate);
+  switch (spec.type) {
+    case "sgd":
+      return sgd(learningRate, { momentum: spec.momentum ?? 0 });
+    case "momentum":
+      return momentum(learningRate, spec.rho);
+    case "adam":
+      return adam(learningRate, spec);
+    default:
+      throw new Error(
+        `resolveOptimizer: unknown optimizer type ${JSON.stringify((spec as { type: unknown }).type)} (expected "sgd", "momentum" or "adam")`,
+      );
+  }
 }

@@ -102,3 +102,34 @@ export function triangularCyclicSchedule(options: {
     return minimum + (maximum - minimum) * (1 - Math.abs(phase - 1));
   };
 }
+
+/**
+ * A schedule as a config gives it: η as a number, a function, or a schedule's options tagged
+ * with its `type` (the options of the function of that name).
+ * @example `{ type: "epochDecay", learningRate: 0.05, decay: 0.95, stepsPerEpoch: 450 }`
+ */
+export type ScheduleSpec =
+  | LearningRate
+  | ({ readonly type: "epochDecay" } & Parameters<typeof epochDecaySchedule>[0])
+  | ({ readonly type: "exponentialDecay" } & Parameters<typeof exponentialDecaySchedule>[0])
+  | ({ readonly type: "triangularCyclic" } & Parameters<typeof triangularCyclicSchedule>[0]);
+
+/**
+ * Turns a {@link ScheduleSpec} into a {@link Schedule}.
+ * @throws Error for an unknown type or invalid settings.
+ */
+export function resolveSchedule(spec: ScheduleSpec): Schedule {
+  if (typeof spec !== "object") return toSchedule(spec);
+  switch (spec.type) {
+    case "epochDecay":
+      return epochDecaySchedule(spec);
+    case "exponentialDecay":
+      return exponentialDecaySchedule(spec);
+    case "triangularCyclic":
+      return triangularCyclicSchedule(spec);
+    default:
+      throw new Error(
+        `resolveSchedule: unknown schedule type ${JSON.stringify((spec as { type: unknown }).type)} (expected "epochDecay", "exponentialDecay" or "triangularCyclic")`,
+      );
+  }
+}

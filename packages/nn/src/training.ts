@@ -17,7 +17,12 @@ import {
   l2Penalty,
   resolveLoss,
 } from "./losses.js";
-import { applyUpdates, type GradientTransformation } from "./optimizers.js";
+import {
+  applyUpdates,
+  type GradientTransformation,
+  type OptimizerSpec,
+  resolveOptimizer,
+} from "./optimizers.js";
 
 /** Inputs [n, d] (float) with their int32 labels [n]; a mini-batch or a whole split. */
 export interface Dataset {
@@ -49,7 +54,8 @@ export interface TrainerConfig<Params, ModelState> {
   readonly model: Model<Params, ModelState>;
   /** A built-in loss by name or any {@link Loss} (default `"crossEntropy"`). */
   readonly loss?: Loss | LossName;
-  readonly optimizer: GradientTransformation;
+  /** An optimizer, or its config (see {@link OptimizerSpec}). */
+  readonly optimizer: GradientTransformation | OptimizerSpec;
   /** λ in cost = loss + λ·Σ‖W‖², ≥ 0 (default 0). */
   readonly l2Regularization?: number;
 }
@@ -92,7 +98,7 @@ export interface Trainer<Params, ModelState> {
 /**
  * Builds the pure training functions for a model, a loss, an optimizer and λ. Gradients are
  * taken with respect to the parameters only, never the data.
- * @throws Error for an unknown loss name or a negative λ.
+ * @throws Error for an unknown loss name, a bad optimizer config or a negative λ.
  * @example
  * const trainer = createTrainer({ model: mlp({ inputSize: 3072, hiddenSizes: [50], outputSize: 10 }),
  *   loss: "crossEntropy", optimizer: momentum(0.01, 0.9), l2Regularization: 1e-3 });
@@ -100,8 +106,9 @@ export interface Trainer<Params, ModelState> {
 export function createTrainer<Params, ModelState>(
   config: TrainerConfig<Params, ModelState>,
 ): Trainer<Params, ModelState> {
-  const { model, optimizer, l2Regularization = 0 } = config;
+  const { model, l2Regularization = 0 } = config;
   const loss = resolveLoss(config.loss ?? "crossEntropy");
+  const optimizer = resolveOptimizer(config.optimizer);
   checkL2Regularization("createTrainer", l2Regularization);
 
   const objective = (params: Params, modelState: ModelState, inputs: Tensor, labels: Tensor) => {

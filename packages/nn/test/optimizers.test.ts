@@ -7,6 +7,7 @@ import {
   chain,
   type GradientTransformation,
   momentum,
+  resolveOptimizer,
   scaleByLearningRate,
   sgd,
   trace,
@@ -131,5 +132,47 @@ describe("optimizers", () => {
       "scaleByAdam: beta2 must be in [0, 1), got 1.5",
     );
     expect(() => sgd(-1)).toThrow("learning rate must be finite and >= 0");
+  });
+
+  it("configs resolve to the optimizer of that type, with a schedule spec for η", () => {
+    const decaying = {
+      type: "epochDecay",
+      learningRate: 0.1,
+      decay: 0.1,
+      stepsPerEpoch: 1,
+    } as const;
+    expectAllClose(
+      updatesFor(resolveOptimizer({ type: "momentum", learningRate: decaying, rho: 0.9 }), [g, g]),
+      [
+        [-0.05, -0.1],
+        [-0.05, -0.1],
+      ],
+    );
+    expectAllClose(
+      updatesFor(resolveOptimizer({ type: "sgd", learningRate: decaying, momentum: 0.9 }), [g, g]),
+      [
+        [-0.05, -0.1],
+        [-0.0095, -0.019],
+      ],
+    );
+    expectAllClose(updatesFor(resolveOptimizer({ type: "sgd", learningRate: 0.1 }), [g]), [
+      [-0.05, -0.1],
+    ]);
+    expectAllClose(
+      updatesFor(resolveOptimizer({ type: "adam", learningRate: 0.1, beta1: 0 }), [g, [-1, 0.5]]),
+      [
+        [-0.1, -0.1],
+        [
+          (0.1 * 1) / Math.sqrt((0.999 * 0.001 * 0.25 + 0.001) / (1 - 0.999 ** 2)),
+          (-0.1 * 0.5) / Math.sqrt((0.999 * 0.001 + 0.001 * 0.25) / (1 - 0.999 ** 2)),
+        ],
+      ],
+      6,
+    );
+    const custom = sgd(0.3);
+    expect(resolveOptimizer(custom)).toBe(custom);
+    expect(() => resolveOptimizer({ type: "rmsprop", learningRate: 0.1 } as never)).toThrow(
+      'resolveOptimizer: unknown optimizer type "rmsprop"',
+    );
   });
 });

@@ -4,6 +4,7 @@ import {
   constantSchedule,
   epochDecaySchedule,
   exponentialDecaySchedule,
+  resolveSchedule,
   toSchedule,
   triangularCyclicSchedule,
 } from "../src/index.js";
@@ -70,5 +71,28 @@ describe("schedules", () => {
     expect(() => triangularCyclicSchedule({ minimum: 0, maximum: 1, stepSize: 0 })).toThrow(
       "stepSize",
     );
+  });
+
+  it("configs resolve to the schedule of that type", () => {
+    expect(resolveSchedule(0.1)(99)).toBe(0.1);
+    const decay = resolveSchedule({
+      type: "epochDecay",
+      learningRate: 0.1,
+      decay: 0.5,
+      stepsPerEpoch: 10,
+    });
+    expect([0, 10, 20].map(decay)).toEqual([0.1, 0.05, 0.025]);
+    expect(
+      resolveSchedule({ type: "exponentialDecay", learningRate: 1, rate: 0.5, decaySteps: 1 })(2),
+    ).toBe(0.25);
+    expect(
+      resolveSchedule({ type: "triangularCyclic", minimum: 0, maximum: 1, stepSize: 2 })(1),
+    ).toBe(0.5);
+    expect(() => resolveSchedule({ type: "cosine" } as never)).toThrow(
+      'resolveSchedule: unknown schedule type "cosine"',
+    );
+    expect(() =>
+      resolveSchedule({ type: "epochDecay", learningRate: 0.1, decay: 0.9 } as never),
+    ).toThrow("stepsPerEpoch must be a positive integer, got undefined");
   });
 });

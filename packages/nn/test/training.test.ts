@@ -99,17 +99,25 @@ describe("trainer", () => {
     expect(trainer.evaluate(next.params, next.modelState, data64).cost).toBeLessThan(before.cost);
   });
 
-  it("step applies exactly −η·∇cost for SGD, with ∇ from trainer.cost", () => {
-    const trainer = createTrainer({ model, optimizer: sgd(0.5) });
+  it("step applies exactly −η·∇cost for SGD (given as a config), with ∇ from trainer.cost", () => {
+    const trainer = createTrainer({ model, optimizer: { type: "sgd", learningRate: 0.5 } });
     const state = trainer.init(pg.key(0));
     const gradients = pg.grad((params: typeof state.params) =>
       trainer.cost(params, state.modelState, data64),
     )(state.params);
     const { state: next } = trainer.step(state, data64);
-    const expected = pg.sub(state.params.layers[0]!.W, pg.mul(gradients.layers[0]!.W, 0.5));
-    expect(pg.allClose(next.params.layers[0]!.W, expected, { rtol: 1e-12, atol: 1e-14 })).toBe(
-      true,
+    const expected = pg.treeLeaves(
+      pg.treeMap(
+        (parameter, gradient) => pg.sub(parameter, pg.mul(gradient!, 0.5)),
+        state.params,
+        gradients,
+      ),
     );
+    const actual = pg.treeLeaves(next.params);
+    expect(actual).toHaveLength(4);
+    actual.forEach((leaf, index) => {
+      expect(pg.allClose(leaf, expected[index]!, { rtol: 1e-12, atol: 1e-14 })).toBe(true);
+    });
   });
 
   it("evaluation is the same whatever its batch size", () => {
