@@ -55,7 +55,13 @@ export interface GradientCheckOptions {
   readonly key?: Key;
   /** Overrides the pass rule's thresholds (default {@link defaultTolerances} by dtype). */
   readonly tolerance?: Partial<GradientCheckTolerance>;
-  /** The ε in `max(ε, |a| + |b|)`, keeping 0/0 at 0. Default 1e-30. */
+  /**
+   * The ε in `max(ε, |a| + |b|)` and `max(ε, ‖a‖ + ‖b‖)`. Default
+   * `entryAbsolute / entryRelative` (1e-3 in float64): below that magnitude centered
+   * differences cannot resolve a relative error, and dividing by ε turns the relative bound
+   * into the absolute one, so a gradient that is exactly zero (a dead unit's bias) passes
+   * instead of showing a relative error of 1 against a numerical 1e-17.
+   */
   readonly epsilon?: number;
 }
 
@@ -85,6 +91,8 @@ export interface GradientCheckRow {
   readonly comparisons: readonly [GradientComparison, GradientComparison, GradientComparison];
   /** The thresholds `pass` applied. */
   readonly tolerance: GradientCheckTolerance;
+  /** The ε of the relative errors. */
+  readonly epsilon: number;
   /**
    * Autograd vs centered differences meets the rule: norm-wise relative error below
    * `normRelative`, and every entry within `entryRelative` relative or `entryAbsolute`
@@ -165,7 +173,6 @@ export function checkGradients<P>(
   params: P,
   options: GradientCheckOptions = {},
 ): GradientCheckRow[] {
-  const epsilon = options.epsilon ?? 1e-30;
   const autograd = treeFlatten(grad(f)(params), "checkGradients").leaves;
   const tree = treeFlatten(params, "checkGradients: params");
   const evaluate = (leaves: readonly Tensor[]) => f(tree.unflatten(leaves)).item();
@@ -174,6 +181,7 @@ export function checkGradients<P>(
     const dtype = leaf.dtype as FloatDType;
     const h = options.h ?? defaultSteps[dtype];
     const tolerance = { ...defaultTolerances[dtype], ...options.tolerance };
+    const epsilon = options.epsilon ?? tolerance.entryAbsolute / tolerance.entryRelative;
     const entries = chooseEntries(leaf.size, index, options);
     const values = leaf.toTypedArray();
     const exact = autograd[index]!.toTypedArray();
@@ -207,6 +215,7 @@ export function checkGradients<P>(
         compare(["centered", "forward"], centered, forward, epsilon),
       ],
       tolerance,
+      epsilon,
       pass:
         againstCentered.normRelativeError < tolerance.normRelative &&
         everyEntryWithin(autogradValues, centered, tolerance, epsilon),
