@@ -26,81 +26,63 @@ type Request =
 type Reply = { readonly data: Float32Array } | { readonly error: string };
 
 /**
- * The device thread's program, run with `eval` as CommonJS and self-contained. `require` is a
- * parameter so that bundlers leave its calls alone (they rewrite free `require` in ESM output).
- * WebGPU in Node comes from the `webgpu` package (Dawn), which gpu.js depends on but never
- * wires up: its `globals` go on `globalThis` and `navigator.gpu` is defined by hand. Every
- * kernel call returns a promise of a GPU-resident buffer; the thread keeps those promises by
- * id, so a kernel waits only for its own inputs and errors reach whoever reads a result.
+ * The device thread's program, run with `eval` as CommonJS. It is source text rather than a
+ * function so that no bundler rewrites it (tsup's CJS output would replace `require` and `??`
+ * with helpers the thread does not have). WebGPU in Node comes from the `webgpu` package
+ * (Dawn), which gpu.js depends on but never wires up: its `globals` go on `globalThis` and
+ * `navigator.gpu` is defined by hand. Each kernel call gives a promise of a GPU-resident
+ * buffer; the thread keeps those promises by id, so a kernel waits only for its own inputs and
+ * an error reaches whoever reads a result that depends on it.
  */
-function deviceThread(require: NodeJS.Require): void {
-  const { parentPort, workerData } = require("node:worker_threads");
-  const load = require("node:module").createRequire(workerData.gpuJsPath);
-  const signal: Int32Array = workerData.signal;
-  const replies: MessagePort = workerData.replies;
-  const reply = (message: Reply): void => {
-    replies.postMessage(message);
-    Atomics.store(signal, 0, 1);
-    Atomics.notify(signal, 0);
-  };
-  const start = async (): Promise<void> => {
-    const webgpu = load("webgpu");
-    Object.assign(globalThis, webgpu.globals);
-    const navigator = ((globalThis as { navigator?: object }).navigator ??= {});
-    Object.defineProperty(navigator, "gpu", { value: webgpu.create([]), configurable: true });
-    const adapter = await (navigator as { gpu: GPUish }).gpu.requestAdapter();
-    if (adapter === null) {
-      parentPort.postMessage({ unavailable: "no adapter" });
-      return;
-    }
-    const { GPU } = load("gpu.js");
-    const gpu = new GPU({ mode: "webgpu" });
-    const kernels = new Map<string, (...inputs: unknown[]) => Promise<unknown>>();
-    const buffers = new Map<number, Promise<unknown>>();
-    const resolveInput = (input: number | Float32Array): Promise<unknown> =>
-      typeof input === "number"
-        ? (buffers.get(input) ?? Promise.reject(new Error(`buffer ${input} was released`)))
-        : Promise.resolve(input);
-    parentPort.on("message", (request: Request) => {
-      if (request.type === "run") {
-        let kernel = kernels.get(request.key);
-        if (kernel === undefined) {
-          kernel = gpu.createKernel(request.source, request.settings);
-          kernels.set(request.key, kernel!);
-        }
-        const run = kernel!;
-        const result = Promise.all(request.inputs.map(resolveInput)).then((values) =>
-          run(...values),
-        );
-        result.catch(() => undefined); // reported on download, not as an unhandled rejection
-        buffers.set(request.id, result);
-      } else if (request.type === "download") {
-        resolveInput(request.id)
-          .then((handle) => (handle as { toArray(): Promise<Float32Array> }).toArray())
-          .then(
-            (data) => reply({ data }),
-            (error: unknown) => reply({ error: String((error as Error)?.message ?? error) }),
-          );
-      } else {
-        buffers
-          .get(request.id)
-          ?.then((handle) => (handle as { delete(): void }).delete())
-          .catch(() => undefined);
-        buffers.delete(request.id);
+const DEVICE_THREAD = `"use strict";
+const { parentPort, workerData } = require("node:worker_threads");
+const load = require("node:module").createRequire(workerData.gpuJsPath);
+const { signal, replies } = workerData;
+const message = (error) => String(error && error.message ? error.message : error);
+function reply(answer) {
+  replies.postMessage(answer);
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+async function start() {
+  const webgpu = load("webgpu");
+  Object.assign(globalThis, webgpu.globals);
+  if (globalThis.navigator === undefined) globalThis.navigator = {};
+  Object.defineProperty(globalThis.navigator, "gpu", { value: webgpu.create([]), configurable: true });
+  const adapter = await globalThis.navigator.gpu.requestAdapter();
+  if (adapter === null) return parentPort.postMessage({ unavailable: "no adapter" });
+  const { GPU } = load("gpu.js");
+  const gpu = new GPU({ mode: "webgpu" });
+  const kernels = new Map();
+  const buffers = new Map();
+  const resolveInput = (input) =>
+    typeof input !== "number" ? Promise.resolve(input)
+      : buffers.has(input) ? buffers.get(input)
+      : Promise.reject(new Error("buffer " + input + " was released"));
+  parentPort.on("message", (request) => {
+    if (request.type === "run") {
+      if (!kernels.has(request.key)) {
+        kernels.set(request.key, gpu.createKernel(request.source, request.settings));
       }
-    });
-    const info = (adapter as { info?: { description?: string; vendor?: string } }).info;
-    parentPort.postMessage({ ready: info?.description || info?.vendor || "unnamed adapter" });
-  };
-  start().catch((error: unknown) =>
-    parentPort.postMessage({ unavailable: String((error as Error)?.message ?? error) }),
-  );
+      const kernel = kernels.get(request.key);
+      const result = Promise.all(request.inputs.map(resolveInput)).then((values) => kernel(...values));
+      result.catch(() => undefined); // reported on download, not as an unhandled rejection
+      buffers.set(request.id, result);
+    } else if (request.type === "download") {
+      resolveInput(request.id)
+        .then((handle) => handle.toArray())
+        .then((data) => reply({ data }), (error) => reply({ error: message(error) }));
+    } else {
+      const handle = buffers.get(request.id);
+      buffers.delete(request.id);
+      if (handle !== undefined) handle.then((buffer) => buffer.delete()).catch(() => undefined);
+    }
+  });
+  const info = adapter.info || {};
+  parentPort.postMessage({ ready: info.description || info.vendor || "unnamed adapter" });
 }
-
-/** The one method of `navigator.gpu` the device thread needs. */
-interface GPUish {
-  requestAdapter(): Promise<object | null>;
-}
+start().catch((error) => parentPort.postMessage({ unavailable: message(error) }));
+`;
 
 interface WebGpuBuffer extends DeviceBuffer {
   readonly id: number;
@@ -181,7 +163,7 @@ export async function openWebGpuDevice(
 ): Promise<{ device: Device; adapter: string } | { unavailable: string }> {
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1: replies, port2: workerReplies } = new MessageChannel();
-  const worker = new Worker(`(${deviceThread.toString()})(require)`, {
+  const worker = new Worker(DEVICE_THREAD, {
     eval: true,
     workerData: { gpuJsPath, signal, replies: workerReplies },
     transferList: [workerReplies],
