@@ -67,6 +67,7 @@ async function compile(flags) {
     },
   });
   if (error) throw new Error(`asc failed: ${error.message}\n${stderr.toString()}`);
+  if (stderr.toString()) process.stderr.write(stderr.toString()); // warnings
   if (!binary) throw new Error("asc produced no .wasm output");
   return Buffer.from(binary).toString("base64");
 }

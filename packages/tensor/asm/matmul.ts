@@ -5,7 +5,8 @@
 // The classic packed GEMM: op(a) is copied into panels of MR rows and op(b) into panels of NR
 // columns, each laid out depth-major (element p of every row, then p + 1, ...), so that the
 // micro-kernel reads both with unit stride whatever the operands' orientation; transposes cost
-// only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. The micro-kernel
+// only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. (op(b) stays in
+// place when it is b itself and op(a) has few rows: see DIRECT_B_MAX_ROW_TILES.) The micro-kernel
 // keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once.
 //
 // Threads: every participating thread calls `participate` on the same job in shared memory and
@@ -15,9 +16,12 @@
 // number of threads.
 
 const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
+// Packing op(b) pays off when many row tiles reuse its panels; for a few rows of op(a) (the
+// batch of a layer's forward pass, say) the micro-kernel reads b in place when b is stored k×n.
+const DIRECT_B_MAX_ROW_TILES = 4;
 const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
-// Job descriptor: 452 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the JavaScript side's protocol
+// Job descriptor: 456 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the JavaScript side's protocol
 // (src/wasm/pool.ts). Counters that threads bump concurrently get a 64-byte line each.
 const PACK_NEXT: usize = 64;
 const PACK_DONE: usize = 128;
@@ -40,7 +44,8 @@ const ROW_TILES_PER_PACK_UNIT: usize = 432;
 const PANELS_PER_PACK_UNIT: usize = 436;
 const PACK_UNITS: usize = 440;
 const ROW_TILES_PER_TILE_UNIT: usize = 444;
-const TILE_UNITS: usize = 448; // the descriptor ends at byte 452
+const TILE_UNITS: usize = 448;
+const DIRECT_B: usize = 452; // the descriptor ends at byte 456
 
 /** Columns of a panel of packed op(b): two v128 of the element type. */
 function panelWidth(elementBytes: i32): i32 {
@@ -63,9 +68,10 @@ export function scratchBytes(elementBytes: i32, m: i32, k: i32, n: i32): i32 {
 
 /**
  * Describes c[m×n] = op(a)·op(b) to the threads. a, b and c are byte offsets of row-major
- * matrices (a is k×m if transA, b is n×k if transB), `scratch` the offset of `scratchBytes` of
- * scratch (64-byte aligned). Sizes the work units for `participants` threads. Must only be
- * called while no thread is inside `participate(job)`.
+ * matrices (a is k×m if transA, b is n×k if transB); at least 32 readable bytes must follow b
+ * (the micro-kernel may read, and then ignore, a partial panel's missing columns). `scratch` is
+ * the offset of `scratchBytes` of scratch, 64-byte aligned. Sizes the work units for
+ * `participants` threads. Must only be called while no thread is inside `participate(job)`.
  */
 export function configure(
   job: usize,
@@ -89,6 +95,8 @@ export function configure(
   const rowTilesPerPackUnit = max(1, rowTiles / (4 * participants));
   const panelsPerPackUnit = max(1, panels / (4 * participants));
   const aPackUnits = (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
+  const directB = !transB && rowTiles <= DIRECT_B_MAX_ROW_TILES;
+  const bPackUnits = directB ? 0 : (panels + panelsPerPackUnit - 1) / panelsPerPackUnit;
   const splitsPerPanel = participants === 1 ? 1 : (16 * participants + panels - 1) / panels;
   const rowTilesPerTileUnit = max(1, (rowTiles + splitsPerPanel - 1) / splitsPerPanel);
   store<i32>(job + ELEMENT_BYTES, elementBytes);
@@ -105,7 +113,8 @@ export function configure(
   store<i32>(job + A_PACK_UNITS, aPackUnits);
   store<i32>(job + ROW_TILES_PER_PACK_UNIT, rowTilesPerPackUnit);
   store<i32>(job + PANELS_PER_PACK_UNIT, panelsPerPackUnit);
-  store<i32>(job + PACK_UNITS, aPackUnits + (panels + panelsPerPackUnit - 1) / panelsPerPackUnit);
+  store<i32>(job + PACK_UNITS, aPackUnits + bPackUnits);
+  store<i32>(job + DIRECT_B, directB);
   store<i32>(job + ROW_TILES_PER_TILE_UNIT, rowTilesPerTileUnit);
   store<i32>(
     job + TILE_UNITS,
@@ -346,14 +355,19 @@ function tileUnit<T>(job: usize, unit: i32): void {
   const endTile = min(firstTile + perUnit, rowTiles);
   const j0 = panel * nr;
   const depthBytes = <usize>k * size;
-  const packedB = (load<u32>(job + PACKED_B) as usize) + <usize>j0 * depthBytes;
+  const directB = load<i32>(job + DIRECT_B) !== 0;
+  const bPanel = directB
+    ? (load<u32>(job + B) as usize) + <usize>j0 * size
+    : (load<u32>(job + PACKED_B) as usize) + <usize>j0 * depthBytes;
+  const bStride: usize = directB ? <usize>n * size : 32;
   const packedA = load<u32>(job + PACKED_A) as usize;
   const c = load<u32>(job + C) as usize;
   for (let tile = firstTile; tile < endTile; tile++) {
     const i0 = tile * MR;
     microTile<T>(
       packedA + <usize>i0 * depthBytes,
-      packedB,
+      bPanel,
+      bStride,
       k,
       c + (<usize>i0 * <usize>n + <usize>j0) * size,
       <usize>n * size,
@@ -370,6 +384,7 @@ function tileUnit<T>(job: usize, unit: i32): void {
 function microTile<T>(
   a: usize,
   b: usize,
+  bStride: usize,
   k: i32,
   c: usize,
   rowBytes: usize,
@@ -385,8 +400,8 @@ function microTile<T>(
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  const end = b + <usize>k * 32;
-  while (b < end) {
+  const end = a + <usize>k * MR * size;
+  while (a < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     const a0 = v128.load_splat<T>(a);
@@ -401,8 +416,8 @@ function microTile<T>(
     const a3 = v128.load_splat<T>(a, 3 * size);
     c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
     c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
-    a += MR * size;
-    b += 32;
+    a += <usize>MR * size;
+    b += bStride;
   }
   storeRow<T>(c, c00, c01, cols);
   if (rows > 1) storeRow<T>(c + rowBytes, c10, c11, cols);

@@ -175,6 +175,7 @@ export function wasmMatmul<T extends WasmFloatArray>(
   if (kernel === undefined) throw new Error(`wasmMatmul is unavailable: ${current.reason}`);
   if (out.length === 0) return;
   const elementBytes = out.BYTES_PER_ELEMENT;
+  // c follows b: the kernel may read (and ignore) up to 32 bytes past the end of b.
   const aOffset = DATA_START;
   const bOffset = aOffset + align(m * k * elementBytes);
   const cOffset = bOffset + align(k * n * elementBytes);
