@@ -183,6 +183,30 @@ describe("batch normalization", () => {
     );
   });
 
+  it("the running averages are state that carries no gradient (stopGradient)", () => {
+    const model = mlp({
+      inputSize: 3,
+      hiddenSizes: [4],
+      outputSize: 2,
+      batchNorm: true,
+      dtype: "float64",
+    });
+    const { params, state } = model.init(pg.key(0));
+    const x = pg.normal(pg.key(1), [6, 3], { dtype: "float64" });
+    // 0·output keeps the result traced; any gradient would have to come through the averages.
+    const throughAverages = (p: typeof params) => {
+      const result = model.apply(p, state, x, { training: true });
+      const averages = result.state.layers[0]!;
+      return pg.add(
+        pg.mul(pg.sum(result.output), 0),
+        pg.add(pg.sum(averages.mean), pg.sum(averages.variance)),
+      );
+    };
+    for (const gradient of pg.treeLeaves(pg.grad(throughAverages)(params))) {
+      expect(pg.max(pg.abs(gradient)).item()).toBe(0);
+    }
+  });
+
   it("evaluation mode normalizes with the running averages and leaves them unchanged", () => {
     const state = { mean: float64([1, 2, 3]), variance: float64([4, 0.25, 1]), count: 5 };
     const x = [
