@@ -143,7 +143,7 @@ export function createTrainer<Params, ModelState>(
         batch.labels,
       );
       const [updates, optimizerState] = optimizer.update(
-        gradients as Params,
+        gradients,
         state.optimizerState,
         state.params,
       );
