@@ -165,6 +165,8 @@ export async function openWebGpuDevice(
   const { port1: replies, port2: workerReplies } = new MessageChannel();
   const worker = new Worker(DEVICE_THREAD, {
     eval: true,
+    // The thread's program is CommonJS whatever flags (e.g. --input-type=module) started us.
+    execArgv: [],
     workerData: { gpuJsPath, signal, replies: workerReplies },
     transferList: [workerReplies],
   });
