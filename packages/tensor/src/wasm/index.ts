@@ -39,32 +39,22 @@ let state: State | undefined;
 function currentState(): State {
   if (state !== undefined) return state;
   const load = loadKernel();
-  const requestedThreads = Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS));
-  if (load.kernel === undefined) {
-    state = { reason: load.reason, requestedThreads, lastCallThreads: 0 };
-  } else if (!load.kernel.shared) {
-    state = {
-      kernel: load.kernel,
-      reason: load.threadsUnavailable,
-      requestedThreads,
-      lastCallThreads: 0,
-    };
-  } else {
-    state = {
-      kernel: load.kernel,
-      pool: new WorkerPool(load.kernel, JOB),
-      requestedThreads,
-      lastCallThreads: 0,
-    };
-  }
+  const kernel = load.kernel;
+  state = {
+    kernel,
+    pool: kernel?.shared ? new WorkerPool(kernel, JOB) : undefined,
+    reason: kernel === undefined ? load.reason : load.threadsUnavailable,
+    requestedThreads: Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS)),
+    lastCallThreads: 0,
+  };
   return state;
 }
 
-/** Threads available for the next product: the requested count where workers could start. */
+/** Threads available for the next product: as requested, as far as workers could start. */
 function effectiveThreads(current: State): number {
   if (current.pool === undefined) return 1;
-  if (current.pool.failure !== undefined) return current.pool.size + 1;
-  return current.requestedThreads;
+  if (current.pool.failure === undefined) return current.requestedThreads;
+  return Math.min(current.requestedThreads, current.pool.size + 1);
 }
 
 /**
@@ -188,7 +178,7 @@ export function wasmMatmul<T extends WasmFloatArray>(
   let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
   current.pool?.grow(threads - 1);
   threads = Math.min(threads, (current.pool?.size ?? 0) + 1);
-  current.pool?.wake(threads - 1);
+  if (threads > 1) current.pool?.wake();
   memoryView(kernel, out, aOffset, a.length).set(a);
   memoryView(kernel, out, bOffset, b.length).set(b);
 

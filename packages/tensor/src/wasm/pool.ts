@@ -59,8 +59,7 @@ for (;;) {
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly control: Int32Array;
-  /** Why the pool has fewer workers than were asked for, if it does. */
-  failure: string | undefined;
+  private startFailure: string | undefined;
 
   constructor(
     private readonly kernel: Kernel,
@@ -74,12 +73,17 @@ export class WorkerPool {
     return this.workers.length;
   }
 
+  /** Why the pool has fewer workers than were asked for, if it does; it then stops growing. */
+  get failure(): string | undefined {
+    return this.startFailure;
+  }
+
   /**
    * Starts workers until there are `count`, blocking until they are ready (or reports why not
    * in `failure` and keeps those that did start).
    */
   grow(count: number): void {
-    if (this.workers.length >= count || this.failure !== undefined) return;
+    if (this.workers.length >= count || this.startFailure !== undefined) return;
     const { module, memory } = this.kernel;
     const starting: Worker[] = [];
     try {
@@ -92,7 +96,7 @@ export class WorkerPool {
         starting.push(worker);
       }
     } catch (error) {
-      this.failure = `worker threads cannot start (${error instanceof Error ? error.message : error})`;
+      this.startFailure = `worker threads cannot start (${error instanceof Error ? error.message : error})`;
     }
     const target = this.workers.length + starting.length;
     const deadline = Date.now() + WORKER_START_TIMEOUT_MS;
@@ -107,16 +111,16 @@ export class WorkerPool {
     } else {
       // Which of them started is unknown, so none is kept: a worker joins only jobs that count it.
       for (const worker of starting) void worker.terminate();
-      this.failure ??= `worker threads did not start within ${WORKER_START_TIMEOUT_MS} ms`;
+      this.startFailure ??= `worker threads did not start within ${WORKER_START_TIMEOUT_MS} ms`;
     }
   }
 
   /**
-   * Wakes up to `count` sleeping workers to poll for a job that `run` will start shortly, so
-   * that their wake-up latency overlaps the caller's preparation (copying operands).
+   * Wakes sleeping workers to poll for a job that `run` will start shortly, so that their
+   * wake-up latency overlaps the caller's preparation (copying operands in).
    */
-  wake(count: number): void {
-    Atomics.notify(this.control, GENERATION, count);
+  wake(): void {
+    Atomics.notify(this.control, GENERATION);
   }
 
   /**
@@ -132,7 +136,7 @@ export class WorkerPool {
     const workers = Math.min(participants - 1, this.workers.length);
     Atomics.store(control, PARTICIPANTS, workers + 1);
     Atomics.add(control, GENERATION, 1);
-    if (workers > 0) Atomics.notify(control, GENERATION, workers);
+    if (workers > 0) Atomics.notify(control, GENERATION);
     try {
       this.kernel.exports.participate(this.job);
     } finally {
