@@ -21,8 +21,9 @@ const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
 const DIRECT_B_MAX_ROW_TILES = 4;
 const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
-// Job descriptor: 456 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the JavaScript side's protocol
-// (src/wasm/pool.ts). Counters that threads bump concurrently get a 64-byte line each.
+// Job descriptor: 456 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the
+// JavaScript side's protocol (src/wasm/pool.ts). Counters that threads bump concurrently get a
+// 64-byte line each.
 const PACK_NEXT: usize = 64;
 const PACK_DONE: usize = 128;
 const TILE_NEXT: usize = 192;
