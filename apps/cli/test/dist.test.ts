@@ -4,5 +4,6 @@ import { loadBuilt } from "../../../scripts/smoke-dist";
 it("built output loads in plain Node as ESM and CJS with the same exports", () => {
   const { esm, cjs } = loadBuilt(new URL("..", import.meta.url));
   expect(esm).toEqual(cjs);
-  expect(esm).toContain("packageName");
+  expect(esm).toContain("runCli");
+  expect(esm).toContain("loadLossModule");
 });

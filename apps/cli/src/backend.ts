@@ -1,0 +1,69 @@
+/** `--backend`: choosing the tensor backend and saying which one runs and why. */
+import { type Backend, cpuBackend, setBackend } from "@puregrad/tensor";
+import type { BackendChoice } from "./context.js";
+import { runError } from "./errors.js";
+import type { Output } from "./output.js";
+
+/** A backend and the tensor package's one-line account of why it was chosen. */
+export interface ChosenBackend {
+  readonly backend: Backend;
+  readonly reason: string;
+}
+
+/** The part of `@puregrad/tensor/gpu` the CLI uses. */
+interface GpuEntryPoint {
+  selectBackend(choice: BackendChoice): Promise<ChosenBackend>;
+}
+
+// A variable specifier keeps the GPU entry point (and gpu.js) out of the CLI's startup and
+// lets an installation of the tensor package without it still run on the CPU.
+const GPU_ENTRY_POINT = "@puregrad/tensor/gpu";
+
+async function importGpuEntryPoint(): Promise<GpuEntryPoint | string> {
+  try {
+    return (await import(GPU_ENTRY_POINT)) as GpuEntryPoint;
+  } catch (cause) {
+    return cause instanceof Error ? cause.message : String(cause);
+  }
+}
+
+/**
+ * Chooses the backend for `choice` without switching to it. `cpu` never loads gpu.js; `gpu` and
+ * `auto` go through the tensor package's `selectBackend`, whose reason says which gpu.js mode
+ * runs, or why `auto` kept the CPU.
+ * @throws CliError (exit 1) when `gpu` is asked for and no GPU backend can be created
+ */
+export async function chooseBackend(choice: BackendChoice): Promise<ChosenBackend> {
+  if (choice === "cpu")
+    return { backend: cpuBackend, reason: `cpu: requested; using ${cpuBackend.name}` };
+  const gpu = await importGpuEntryPoint();
+  if (typeof gpu === "string") {
+    if (choice === "gpu")
+      throw runError(
+        `--backend gpu: the GPU backend cannot be loaded (${gpu}). Use --backend cpu.`,
+      );
+    return {
+      backend: cpuBackend,
+      reason: `auto: no GPU backend in this installation (${gpu}); using ${cpuBackend.name}`,
+    };
+  }
+  try {
+    return await gpu.selectBackend(choice);
+  } catch (cause) {
+    throw runError(
+      `--backend ${choice}: ${cause instanceof Error ? cause.message : String(cause)}. Use --backend cpu.`,
+    );
+  }
+}
+
+/**
+ * Chooses the backend for `choice` (see {@link chooseBackend}), makes it the backend of every
+ * tensor op that follows, and reports it: an info line and, under `--json`, a `backend` event.
+ */
+export async function useBackend(choice: BackendChoice, output: Output): Promise<ChosenBackend> {
+  const chosen = await chooseBackend(choice);
+  setBackend(chosen.backend);
+  output.info(`Backend: ${chosen.backend.name} (${chosen.reason})`);
+  output.event("backend", { name: chosen.backend.name, reason: chosen.reason });
+  return chosen;
+}
