@@ -11,9 +11,11 @@
 //
 // Threads: every participating thread calls `participate` on the same job in shared memory and
 // takes work units with atomic counters: first packing units, then (after all are packed) tile
-// units, each a run of row tiles of one column panel. A tile is computed the same way whichever
+// units, each a block of row tiles × column panels. A tile is computed the same way whichever
 // thread takes it, and the depth sum is never split, so results are bit-identical for any
-// number of threads.
+// number of threads. A thread that finds no unit left to take redoes the units that others took
+// but have not finished yet (it writes the very same bytes), so that a thread the OS has
+// descheduled on a busy machine does not hold up the product.
 
 const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
 // Packing op(b) pays off when many row tiles reuse its panels; for a few rows of op(a) (the
@@ -21,7 +23,7 @@ const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
 const DIRECT_B_MAX_ROW_TILES = 4;
 const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
-// Job descriptor: 456 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the
+// Job descriptor: 1536 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the
 // JavaScript side's protocol (src/wasm/pool.ts). Counters that threads bump concurrently get a
 // 64-byte line each.
 const PACK_NEXT: usize = 64;
@@ -45,8 +47,13 @@ const ROW_TILES_PER_PACK_UNIT: usize = 432;
 const PANELS_PER_PACK_UNIT: usize = 436;
 const PACK_UNITS: usize = 440;
 const ROW_TILES_PER_TILE_UNIT: usize = 444;
-const TILE_UNITS: usize = 448;
-const DIRECT_B: usize = 452; // the descriptor ends at byte 456
+const PANELS_PER_TILE_UNIT: usize = 448;
+const TILE_UNITS: usize = 452;
+const DIRECT_B: usize = 456;
+// One byte per unit, pack units first: 1 once the unit is finished. Units are at most
+// 3·MAX_SPLITS: MAX_SPLITS for each operand's packing and for the tiles.
+const FINISHED: usize = 512; // the descriptor ends at byte FINISHED + 1024
+const MAX_SPLITS = 256;
 
 /** Columns of a panel of packed op(b): two v128 of the element type. */
 function panelWidth(elementBytes: i32): i32 {
@@ -92,14 +99,22 @@ export function configure(
   const panels = (n + nr - 1) / nr;
   const rowTiles = (m + MR - 1) / MR;
   // Units are taken dynamically, so several per thread even out unequal thread speeds; a lone
-  // thread takes one unit per panel.
-  const rowTilesPerPackUnit = max(1, rowTiles / (4 * participants));
-  const panelsPerPackUnit = max(1, panels / (4 * participants));
+  // thread takes everything as one unit of each kind.
+  const packSplits = participants === 1 ? 1 : min(4 * participants, MAX_SPLITS);
+  const rowTilesPerPackUnit = (rowTiles + packSplits - 1) / packSplits;
+  const panelsPerPackUnit = (panels + packSplits - 1) / packSplits;
   const aPackUnits = (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
   const directB = !transB && rowTiles <= DIRECT_B_MAX_ROW_TILES;
   const bPackUnits = directB ? 0 : (panels + panelsPerPackUnit - 1) / panelsPerPackUnit;
-  const splitsPerPanel = participants === 1 ? 1 : (16 * participants + panels - 1) / panels;
-  const rowTilesPerTileUnit = max(1, (rowTiles + splitsPerPanel - 1) / splitsPerPanel);
+  // Tile units: whole panels' columns of row tiles while there are many panels, else panels
+  // split into runs of row tiles. Either way at most about tileSplits units.
+  const tileSplits = participants === 1 ? 1 : min(16 * participants, MAX_SPLITS);
+  const panelsPerTileUnit = (panels + tileSplits - 1) / tileSplits;
+  const rowSplits = max(1, tileSplits / max(1, panels));
+  const rowTilesPerTileUnit = max(1, (rowTiles + rowSplits - 1) / rowSplits);
+  const tileUnits =
+    ((panels + panelsPerTileUnit - 1) / panelsPerTileUnit) *
+    ((rowTiles + rowTilesPerTileUnit - 1) / rowTilesPerTileUnit);
   store<i32>(job + ELEMENT_BYTES, elementBytes);
   store<i32>(job + M, m);
   store<i32>(job + K, k);
@@ -117,10 +132,9 @@ export function configure(
   store<i32>(job + PACK_UNITS, aPackUnits + bPackUnits);
   store<i32>(job + DIRECT_B, directB);
   store<i32>(job + ROW_TILES_PER_TILE_UNIT, rowTilesPerTileUnit);
-  store<i32>(
-    job + TILE_UNITS,
-    panels * ((rowTiles + rowTilesPerTileUnit - 1) / rowTilesPerTileUnit),
-  );
+  store<i32>(job + PANELS_PER_TILE_UNIT, panelsPerTileUnit);
+  store<i32>(job + TILE_UNITS, tileUnits);
+  memory.fill(job + FINISHED, 0, aPackUnits + bPackUnits + tileUnits);
   atomic.store<i32>(job + PACK_NEXT, 0);
   atomic.store<i32>(job + PACK_DONE, 0);
   atomic.store<i32>(job + TILE_NEXT, 0);
@@ -147,7 +161,13 @@ function run<T>(job: usize): void {
   let unit: i32;
   while ((unit = atomic.add<i32>(job + PACK_NEXT, 1)) < packUnits) {
     packUnit<T>(job, unit);
-    if (atomic.add<i32>(job + PACK_DONE, 1) + 1 === packUnits) atomic.notify(job + PACK_DONE);
+    finish(job, unit, PACK_DONE, packUnits);
+  }
+  for (unit = packUnits - 1; unit >= 0 && atomic.load<i32>(job + PACK_DONE) < packUnits; unit--) {
+    if (!isFinished(job, unit)) {
+      packUnit<T>(job, unit);
+      finish(job, unit, PACK_DONE, packUnits);
+    }
   }
   // A tile needs its whole row panel and column panel, whoever packed them.
   awaitCount(job + PACK_DONE, packUnits);
@@ -156,10 +176,26 @@ function run<T>(job: usize): void {
   while ((unit = atomic.add<i32>(job + TILE_NEXT, 1)) < tileUnits) {
     if (!joined) atomic.add<i32>(job + TILES_JOINED, 1);
     joined = true;
-    tileUnit<T>(job, unit);
-    if (atomic.add<i32>(job + TILE_DONE, 1) + 1 === tileUnits) atomic.notify(job + TILE_DONE);
+    tileUnit<T>(job, unit, packUnits + unit);
+    finish(job, packUnits + unit, TILE_DONE, tileUnits);
+  }
+  for (unit = tileUnits - 1; unit >= 0 && atomic.load<i32>(job + TILE_DONE) < tileUnits; unit--) {
+    if (!isFinished(job, packUnits + unit)) {
+      tileUnit<T>(job, unit, packUnits + unit);
+      finish(job, packUnits + unit, TILE_DONE, tileUnits);
+    }
   }
   awaitCount(job + TILE_DONE, tileUnits);
+}
+
+function isFinished(job: usize, index: i32): bool {
+  return atomic.load<u8>(job + FINISHED + <usize>index) !== 0;
+}
+
+/** Marks unit `index` finished and counts it in `counter`, unless another thread already did. */
+function finish(job: usize, index: i32, counter: usize, total: i32): void {
+  if (atomic.cmpxchg<u8>(job + FINISHED + <usize>index, 0, 1) !== 0) return;
+  if (atomic.add<i32>(job + counter, 1) + 1 === total) atomic.notify(job + counter);
 }
 
 /**
@@ -174,7 +210,10 @@ function awaitCount(counter: usize, target: i32): void {
   while ((count = atomic.load<i32>(counter)) < target) memory.atomic.wait32(counter, count, -1);
 }
 
-/** Packs a run of row panels of op(a) (the first A_PACK_UNITS units) or column panels of op(b). */
+/**
+ * Packs a run of row panels of op(a) (the first A_PACK_UNITS units) or column panels of op(b),
+ * stopping early if another thread finishes the unit first.
+ */
 function packUnit<T>(job: usize, unit: i32): void {
   const size = sizeof<T>();
   const k = load<i32>(job + K);
@@ -187,6 +226,7 @@ function packUnit<T>(job: usize, unit: i32): void {
     const perUnit = load<i32>(job + ROW_TILES_PER_PACK_UNIT);
     const endTile = min((unit + 1) * perUnit, (m + MR - 1) / MR);
     for (let tile = unit * perUnit; tile < endTile; tile++) {
+      if (isFinished(job, unit)) return;
       const i0 = tile * MR;
       const destination = (load<u32>(job + PACKED_A) as usize) + <usize>tile * MR * depthBytes;
       // Row i of op(a) is column i of a stored k×m when transposed.
@@ -220,6 +260,7 @@ function packUnit<T>(job: usize, unit: i32): void {
     const firstPanel = (unit - aPackUnits) * perUnit;
     const endPanel = min(firstPanel + perUnit, (n + nr - 1) / nr);
     for (let panel = firstPanel; panel < endPanel; panel++) {
+      if (isFinished(job, unit)) return;
       const j0 = panel * nr;
       const destination = (load<u32>(job + PACKED_B) as usize) + <usize>(panel * nr) * depthBytes;
       // Column j of op(b) is row j of b stored n×k when transposed.
@@ -341,40 +382,47 @@ function transposeBlock<T>(
   }
 }
 
-/** Computes the micro-tiles of one column panel of c for a run of row tiles. */
-function tileUnit<T>(job: usize, unit: i32): void {
+/**
+ * Computes the micro-tiles of a block of row tiles × column panels, stopping early if another
+ * thread finishes the unit (flag `finished`) first.
+ */
+function tileUnit<T>(job: usize, unit: i32, finished: i32): void {
   const size = sizeof<T>();
   const nr = panelWidth(<i32>size);
   const m = load<i32>(job + M);
   const k = load<i32>(job + K);
   const n = load<i32>(job + N);
-  const perUnit = load<i32>(job + ROW_TILES_PER_TILE_UNIT);
+  const rowTilesPerUnit = load<i32>(job + ROW_TILES_PER_TILE_UNIT);
+  const panelsPerUnit = load<i32>(job + PANELS_PER_TILE_UNIT);
   const rowTiles = (m + MR - 1) / MR;
-  const unitsPerPanel = (rowTiles + perUnit - 1) / perUnit;
-  const panel = unit / unitsPerPanel;
-  const firstTile = (unit % unitsPerPanel) * perUnit;
-  const endTile = min(firstTile + perUnit, rowTiles);
-  const j0 = panel * nr;
+  const rowUnits = (rowTiles + rowTilesPerUnit - 1) / rowTilesPerUnit;
+  const firstPanel = (unit / rowUnits) * panelsPerUnit;
+  const endPanel = min(firstPanel + panelsPerUnit, (n + nr - 1) / nr);
+  const firstTile = (unit % rowUnits) * rowTilesPerUnit;
+  const endTile = min(firstTile + rowTilesPerUnit, rowTiles);
   const depthBytes = <usize>k * size;
   const directB = load<i32>(job + DIRECT_B) !== 0;
-  const bPanel = directB
-    ? (load<u32>(job + B) as usize) + <usize>j0 * size
-    : (load<u32>(job + PACKED_B) as usize) + <usize>j0 * depthBytes;
-  const bStride: usize = directB ? <usize>n * size : 32;
   const packedA = load<u32>(job + PACKED_A) as usize;
   const c = load<u32>(job + C) as usize;
-  for (let tile = firstTile; tile < endTile; tile++) {
-    const i0 = tile * MR;
-    microTile<T>(
-      packedA + <usize>i0 * depthBytes,
-      bPanel,
-      bStride,
-      k,
-      c + (<usize>i0 * <usize>n + <usize>j0) * size,
-      <usize>n * size,
-      min(MR, m - i0),
-      min(nr, n - j0),
-    );
+  for (let panel = firstPanel; panel < endPanel; panel++) {
+    const j0 = panel * nr;
+    const bPanel = directB
+      ? (load<u32>(job + B) as usize) + <usize>j0 * size
+      : (load<u32>(job + PACKED_B) as usize) + <usize>j0 * depthBytes;
+    for (let tile = firstTile; tile < endTile; tile++) {
+      if (isFinished(job, finished)) return;
+      const i0 = tile * MR;
+      microTile<T>(
+        packedA + <usize>i0 * depthBytes,
+        bPanel,
+        directB ? <usize>n * size : 32,
+        k,
+        c + (<usize>i0 * <usize>n + <usize>j0) * size,
+        <usize>n * size,
+        min(MR, m - i0),
+        min(nr, n - j0),
+      );
+    }
   }
 }
 

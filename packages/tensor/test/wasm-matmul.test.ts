@@ -1,8 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { matmulInfo, setMatmulThreads, type WasmFloatArray, wasmMatmul } from "../src/wasm/index";
+import { loadKernel, reserve } from "../src/wasm/kernel";
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 const dtypes: ReadonlyArray<[string, FloatConstructor]> = [
@@ -244,6 +249,33 @@ describe("wasmMatmul", () => {
   });
 });
 
+describe("the kernel's work sharing", () => {
+  it("completes a product whose units another thread took and never finished", () => {
+    const { kernel } = loadKernel();
+    if (kernel === undefined) throw new Error("the kernel does not load");
+    const [m, k, n] = [37, 45, 29];
+    const a = randomArray(Float64Array, m * k, 41);
+    const b = randomArray(Float64Array, k * n, 42);
+    const [job, aOffset] = [1024, 4096];
+    const bOffset = aOffset + a.byteLength;
+    const cOffset = bOffset + b.byteLength + 64;
+    const scratch = cOffset + 64 * Math.ceil((m * n * 8) / 64);
+    reserve(kernel.memory, scratch + kernel.exports.scratchBytes(8, m, k, n));
+    new Float64Array(kernel.memory.buffer, aOffset, a.length).set(a);
+    new Float64Array(kernel.memory.buffer, bOffset, b.length).set(b);
+    kernel.exports.configure(job, 8, m, k, n, true, false, aOffset, bOffset, cOffset, scratch, 2);
+    // Pretend a second participant took the first units and was never scheduled again: bump
+    // the PACK_NEXT and TILE_NEXT counters (bytes 64 and 192 of the job, asm/matmul.ts).
+    const counters = new Int32Array(kernel.memory.buffer, job, 64);
+    counters[64 / 4] = 3;
+    counters[192 / 4] = 5;
+    kernel.exports.participate(job);
+    const c = new Float64Array(kernel.memory.buffer, cOffset, m * n);
+    expectClose(c, naiveMatmul(a, b, m, k, n, true, false), k);
+    expect(kernel.exports.joinedThreads(job)).toBe(1);
+  });
+});
+
 describe("wasmMatmul where the platform lacks features", () => {
   type Memory = new (descriptor: { shared?: boolean }) => object;
   const webAssembly = (globalThis as unknown as { WebAssembly: { Memory: Memory } }).WebAssembly;
@@ -286,6 +318,58 @@ describe("wasmMatmul where the platform lacks features", () => {
     expect(() => fresh.wasmMatmul(one, one, one, 1, 1, 1, false, false)).toThrow(
       "wasmMatmul is unavailable: WebAssembly is unavailable",
     );
+  });
+});
+
+describe("wasmMatmul bundled and run by plain Node", () => {
+  // What tsup ships: src/wasm bundled into one file, loaded as an ES module (with the caller's
+  // --input-type=module inherited by nothing) or as CommonJS, starting real worker threads.
+  it("multiplies on two threads from an ES module and from CommonJS", async () => {
+    const require = createRequire(import.meta.url);
+    // The esbuild that tsup builds the package with.
+    const esbuild: { build(options: object): Promise<unknown> } = createRequire(
+      require.resolve("tsup"),
+    )("esbuild");
+    const directory = mkdtempSync(join(tmpdir(), "wasm-matmul-"));
+    try {
+      const script = (load: string) => `${load}
+        setMatmulThreads(2);
+        const n = 150;
+        const a = new Float32Array(n * n).fill(1);
+        const out = new Float32Array(n * n);
+        for (let i = 0; i < 5; i++) wasmMatmul(a, a, out, n, n, n, false, true);
+        console.log(JSON.stringify({ value: out[n * n - 1], info: matmulInfo() }));`;
+      const results = [];
+      for (const format of ["esm", "cjs"] as const) {
+        const outfile = join(directory, `wasm.${format === "esm" ? "mjs" : "cjs"}`);
+        await esbuild.build({
+          entryPoints: [fileURLToPath(new URL("../src/wasm/index.ts", import.meta.url))],
+          bundle: true,
+          platform: "node",
+          format,
+          outfile,
+          logLevel: "silent",
+        });
+        const load =
+          format === "esm"
+            ? `const { wasmMatmul, setMatmulThreads, matmulInfo } = await import(${JSON.stringify(pathToFileURL(outfile).href)});`
+            : `const { wasmMatmul, setMatmulThreads, matmulInfo } = require(${JSON.stringify(outfile)});`;
+        const flags = format === "esm" ? ["--input-type=module"] : [];
+        const output = execFileSync(process.execPath, [...flags, "-e", script(load)], {
+          encoding: "utf8",
+        });
+        results.push(JSON.parse(output));
+      }
+      for (const result of results) {
+        expect(result).toEqual({
+          value: 150,
+          info: expect.objectContaining({ simd: true, threads: 2 }),
+        });
+        expect(result.info.reason).toBeUndefined();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

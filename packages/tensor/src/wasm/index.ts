@@ -21,7 +21,7 @@ export interface MatmulInfo {
 const MIN_FLOPS_PER_THREAD = 1 << 20;
 /** Default thread count is the machine's parallelism capped here. */
 const MAX_DEFAULT_THREADS = 4;
-/** Byte offset of the job descriptor; operands follow from DATA_START. */
+/** Byte offset of the job descriptor (1536 bytes); operands follow from DATA_START. */
 const JOB = 1024;
 const DATA_START = 4096;
 const ALIGNMENT = 64;
@@ -178,11 +178,9 @@ export function wasmMatmul<T extends WasmFloatArray>(
   let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
   current.pool?.grow(threads - 1);
   threads = Math.min(threads, (current.pool?.size ?? 0) + 1);
-  if (threads > 1) current.pool?.wake();
-  memoryView(kernel, out, aOffset, a.length).set(a);
-  memoryView(kernel, out, bOffset, b.length).set(b);
-
-  const configure = () =>
+  const prepare = () => {
+    memoryView(kernel, out, aOffset, a.length).set(a);
+    memoryView(kernel, out, bOffset, b.length).set(b);
     kernel.exports.configure(
       JOB,
       elementBytes,
@@ -197,11 +195,13 @@ export function wasmMatmul<T extends WasmFloatArray>(
       scratchOffset,
       threads,
     );
+  };
   if (current.pool === undefined) {
-    configure();
+    prepare();
     kernel.exports.participate(JOB);
   } else {
-    current.pool.run(threads, configure);
+    if (threads > 1) current.pool.wake();
+    current.pool.run(threads, prepare);
   }
   current.lastCallThreads = kernel.exports.joinedThreads(JOB);
   out.set(memoryView(kernel, out, cOffset, out.length));

@@ -3,10 +3,11 @@ import type { Kernel } from "./kernel";
 
 // Words of the first cache line of the job descriptor, which asm/matmul.ts leaves to this
 // protocol. GENERATION is odd while a job is open to workers and even while it is closed (being
-// configured, or finished). ACTIVE counts workers inside `participate`; the job's parameters are
-// only rewritten when it is closed and ACTIVE is 0, so a worker that wakes up late never reads a
-// half-written job: it registers in ACTIVE first and then checks that the generation it saw is
-// still current. PARTICIPANTS limits which workers join; READY counts started workers.
+// prepared, or finished). ACTIVE counts workers inside `participate`; operands and parameters
+// are only rewritten when the job is closed and ACTIVE is 0, so a worker that wakes up late
+// never reads a half-written job (it registers in ACTIVE first and then checks that the
+// generation it saw is still current), and one still finishing a unit that others redid never
+// writes into the next job. PARTICIPANTS limits which workers join; READY counts started ones.
 const GENERATION = 0;
 const ACTIVE = 1;
 const PARTICIPANTS = 2;
@@ -22,34 +23,38 @@ const WORKER_START_TIMEOUT_MS = 5000;
  */
 const WORKER_SPIN_MS = 0.2;
 
-// Runs inside each worker (CommonJS, evaluated from this string so that it needs no file of its
-// own whatever bundle or loader runs this module). Worker `index` (1-based; the calling thread is
-// participant 0) joins only jobs that want more than `index` participants.
-const WORKER_SOURCE = `"use strict";
-const { workerData } = require("node:worker_threads");
-const { module, memory, job, index } = workerData;
-const { participate } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const control = new Int32Array(memory.buffer, job, ${CONTROL_WORDS});
-let seen = Atomics.load(control, ${GENERATION});
-Atomics.add(control, ${READY}, 1);
-Atomics.notify(control, ${READY});
-function awaitNextGeneration() {
-  const start = performance.now();
-  do {
-    for (let i = 0; i < 1000; i++) if (Atomics.load(control, ${GENERATION}) !== seen) return;
-  } while (performance.now() - start < ${WORKER_SPIN_MS});
-  Atomics.wait(control, ${GENERATION}, seen);
-}
-for (;;) {
-  awaitNextGeneration();
-  const generation = Atomics.load(control, ${GENERATION});
-  if (generation === seen) continue; // woken early by wake(): poll for the job
-  seen = generation;
-  if ((generation & 1) === 0 || index >= Atomics.load(control, ${PARTICIPANTS})) continue;
-  Atomics.add(control, ${ACTIVE}, 1);
-  if (Atomics.load(control, ${GENERATION}) === generation) participate(job);
-  if (Atomics.sub(control, ${ACTIVE}, 1) === 1) Atomics.notify(control, ${ACTIVE});
-}
+// Runs inside each worker, evaluated from this string so that it needs no file of its own
+// whatever bundler or loader runs this module; the dynamic import works whether Node evaluates it
+// as CommonJS or as an ES module. Worker `index` (1-based; the calling thread is participant 0)
+// joins only jobs that want more than `index` participants.
+const WORKER_SOURCE = `import("node:worker_threads").then(({ workerData }) => {
+  const { module, memory, job, index } = workerData;
+  const { participate } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const control = new Int32Array(memory.buffer, job, ${CONTROL_WORDS});
+  let seen = Atomics.load(control, ${GENERATION});
+  Atomics.add(control, ${READY}, 1);
+  Atomics.notify(control, ${READY});
+  const awaitNextGeneration = () => {
+    const start = performance.now();
+    do {
+      for (let i = 0; i < 1000; i++) if (Atomics.load(control, ${GENERATION}) !== seen) return;
+    } while (performance.now() - start < ${WORKER_SPIN_MS});
+    Atomics.wait(control, ${GENERATION}, seen);
+  };
+  for (;;) {
+    awaitNextGeneration();
+    const generation = Atomics.load(control, ${GENERATION});
+    if (generation === seen) continue; // woken early by wake(): poll for the job
+    seen = generation;
+    if ((generation & 1) === 0 || index >= Atomics.load(control, ${PARTICIPANTS})) continue;
+    Atomics.add(control, ${ACTIVE}, 1);
+    try {
+      if (Atomics.load(control, ${GENERATION}) === generation) participate(job);
+    } finally {
+      if (Atomics.sub(control, ${ACTIVE}, 1) === 1) Atomics.notify(control, ${ACTIVE});
+    }
+  }
+});
 `;
 
 /**
@@ -88,11 +93,19 @@ export class WorkerPool {
     const starting: Worker[] = [];
     try {
       for (let index = this.workers.length + 1; index <= count; index++) {
+        // No inherited execArgv: the caller's loaders and flags (--input-type, --import, ...)
+        // only slow a worker that runs nothing but the kernel.
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
+          execArgv: [],
           workerData: { module, memory, job: this.job, index },
         });
         worker.unref();
+        // Unhandled, a worker's error would crash the process. Jobs still complete without a
+        // failed worker (others redo its units); matmulInfo reports the failure.
+        worker.on("error", (error) => {
+          this.startFailure ??= `a worker thread failed: ${error.message}`;
+        });
         starting.push(worker);
       }
     } catch (error) {
@@ -125,14 +138,16 @@ export class WorkerPool {
 
   /**
    * Runs one job on the calling thread and `participants - 1` workers (at most `size`):
-   * `configure` writes the job while no worker can read it, then every participant calls the
-   * kernel's `participate`, which returns on the calling thread once the whole job is done.
+   * `prepare` writes the operands and the job once no worker is left in an earlier job (one
+   * the OS descheduled may still be finishing a unit that others redid), then every
+   * participant calls the kernel's `participate`, which returns on the calling thread once the
+   * whole job is done.
    */
-  run(participants: number, configure: () => void): void {
+  run(participants: number, prepare: () => void): void {
     const control = this.control;
     let active: number;
     while ((active = Atomics.load(control, ACTIVE)) !== 0) Atomics.wait(control, ACTIVE, active);
-    configure();
+    prepare();
     const workers = Math.min(participants - 1, this.workers.length);
     Atomics.store(control, PARTICIPANTS, workers + 1);
     Atomics.add(control, GENERATION, 1);
