@@ -81,6 +81,8 @@ export function checkedNumber(
     (input): input is number =>
       typeof input === "number" && (!integer || Number.isInteger(input)) && valid(input),
     (input, context) => {
+      if (input === undefined)
+        return t.failure(input, context, `is required: a number ${expected}`);
       if (typeof input !== "number" || !Number.isFinite(input))
         return t.failure(input, context, `must be a finite number, got ${describeValue(input)}`);
       if (integer && !Number.isInteger(input))
