@@ -158,44 +158,50 @@ export function participate(job: usize): void {
 
 function run<T>(job: usize): void {
   const packUnits = load<i32>(job + PACK_UNITS);
-  let unit: i32;
-  while ((unit = atomic.add<i32>(job + PACK_NEXT, 1)) < packUnits) {
-    packUnit<T>(job, unit);
-    finish(job, unit, PACK_DONE, packUnits);
-  }
-  for (unit = packUnits - 1; unit >= 0 && atomic.load<i32>(job + PACK_DONE) < packUnits; unit--) {
-    if (!isFinished(job, unit)) {
-      packUnit<T>(job, unit);
-      finish(job, unit, PACK_DONE, packUnits);
-    }
-  }
+  const tileUnits = load<i32>(job + TILE_UNITS);
+  workOn<T>(job, false, PACK_NEXT, PACK_DONE, packUnits, 0);
   // A tile needs its whole row panel and column panel, whoever packed them.
   awaitCount(job + PACK_DONE, packUnits);
-  const tileUnits = load<i32>(job + TILE_UNITS);
-  let joined = false;
-  while ((unit = atomic.add<i32>(job + TILE_NEXT, 1)) < tileUnits) {
-    if (!joined) atomic.add<i32>(job + TILES_JOINED, 1);
-    joined = true;
-    tileUnit<T>(job, unit, packUnits + unit);
-    finish(job, packUnits + unit, TILE_DONE, tileUnits);
-  }
-  for (unit = tileUnits - 1; unit >= 0 && atomic.load<i32>(job + TILE_DONE) < tileUnits; unit--) {
-    if (!isFinished(job, packUnits + unit)) {
-      tileUnit<T>(job, unit, packUnits + unit);
-      finish(job, packUnits + unit, TILE_DONE, tileUnits);
-    }
-  }
+  workOn<T>(job, true, TILE_NEXT, TILE_DONE, tileUnits, packUnits);
   awaitCount(job + TILE_DONE, tileUnits);
+}
+
+/**
+ * Does the units of one kind (tiles, or else packing), whose finished flags start at index
+ * `firstFlag`: takes units from the counter at `next` while there are any, then redoes those
+ * that others took but have not finished.
+ */
+function workOn<T>(
+  job: usize,
+  tiles: bool,
+  next: usize,
+  done: usize,
+  total: i32,
+  firstFlag: i32,
+): void {
+  let unit: i32;
+  let took = false;
+  while ((unit = atomic.add<i32>(job + next, 1)) < total) {
+    if (tiles && !took) atomic.add<i32>(job + TILES_JOINED, 1);
+    took = true;
+    doUnit<T>(job, tiles, unit, firstFlag + unit, done, total);
+  }
+  for (unit = total - 1; unit >= 0 && atomic.load<i32>(job + done) < total; unit--) {
+    if (!isFinished(job, firstFlag + unit))
+      doUnit<T>(job, tiles, unit, firstFlag + unit, done, total);
+  }
+}
+
+/** Does one unit, then marks it finished and counts it in `done` unless another thread did. */
+function doUnit<T>(job: usize, tiles: bool, unit: i32, flag: i32, done: usize, total: i32): void {
+  if (tiles) tileUnit<T>(job, unit, flag);
+  else packUnit<T>(job, unit, flag);
+  if (atomic.cmpxchg<u8>(job + FINISHED + <usize>flag, 0, 1) !== 0) return;
+  if (atomic.add<i32>(job + done, 1) + 1 === total) atomic.notify(job + done);
 }
 
 function isFinished(job: usize, index: i32): bool {
   return atomic.load<u8>(job + FINISHED + <usize>index) !== 0;
-}
-
-/** Marks unit `index` finished and counts it in `counter`, unless another thread already did. */
-function finish(job: usize, index: i32, counter: usize, total: i32): void {
-  if (atomic.cmpxchg<u8>(job + FINISHED + <usize>index, 0, 1) !== 0) return;
-  if (atomic.add<i32>(job + counter, 1) + 1 === total) atomic.notify(job + counter);
 }
 
 /**
@@ -212,9 +218,9 @@ function awaitCount(counter: usize, target: i32): void {
 
 /**
  * Packs a run of row panels of op(a) (the first A_PACK_UNITS units) or column panels of op(b),
- * stopping early if another thread finishes the unit first.
+ * stopping early if another thread finishes the unit (raises its `flag`) first.
  */
-function packUnit<T>(job: usize, unit: i32): void {
+function packUnit<T>(job: usize, unit: i32, flag: i32): void {
   const size = sizeof<T>();
   const k = load<i32>(job + K);
   const depthBytes = <usize>k * size;
@@ -226,7 +232,7 @@ function packUnit<T>(job: usize, unit: i32): void {
     const perUnit = load<i32>(job + ROW_TILES_PER_PACK_UNIT);
     const endTile = min((unit + 1) * perUnit, (m + MR - 1) / MR);
     for (let tile = unit * perUnit; tile < endTile; tile++) {
-      if (isFinished(job, unit)) return;
+      if (isFinished(job, flag)) return;
       const i0 = tile * MR;
       const destination = (load<u32>(job + PACKED_A) as usize) + <usize>tile * MR * depthBytes;
       // Row i of op(a) is column i of a stored k×m when transposed.
@@ -260,7 +266,7 @@ function packUnit<T>(job: usize, unit: i32): void {
     const firstPanel = (unit - aPackUnits) * perUnit;
     const endPanel = min(firstPanel + perUnit, (n + nr - 1) / nr);
     for (let panel = firstPanel; panel < endPanel; panel++) {
-      if (isFinished(job, unit)) return;
+      if (isFinished(job, flag)) return;
       const j0 = panel * nr;
       const destination = (load<u32>(job + PACKED_B) as usize) + <usize>(panel * nr) * depthBytes;
       // Column j of op(b) is row j of b stored n×k when transposed.
@@ -384,9 +390,9 @@ function transposeBlock<T>(
 
 /**
  * Computes the micro-tiles of a block of row tiles × column panels, stopping early if another
- * thread finishes the unit (flag `finished`) first.
+ * thread finishes the unit (raises its `flag`) first.
  */
-function tileUnit<T>(job: usize, unit: i32, finished: i32): void {
+function tileUnit<T>(job: usize, unit: i32, flag: i32): void {
   const size = sizeof<T>();
   const nr = panelWidth(<i32>size);
   const m = load<i32>(job + M);
@@ -410,7 +416,7 @@ function tileUnit<T>(job: usize, unit: i32, finished: i32): void {
       ? (load<u32>(job + B) as usize) + <usize>j0 * size
       : (load<u32>(job + PACKED_B) as usize) + <usize>j0 * depthBytes;
     for (let tile = firstTile; tile < endTile; tile++) {
-      if (isFinished(job, finished)) return;
+      if (isFinished(job, flag)) return;
       const i0 = tile * MR;
       microTile<T>(
         packedA + <usize>i0 * depthBytes,
@@ -450,23 +456,46 @@ function microTile<T>(
   let c30 = c00;
   let c31 = c00;
   const end = a + <usize>k * MR * size;
-  while (a < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const a0 = v128.load_splat<T>(a);
-    c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
-    c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
-    const a1 = v128.load_splat<T>(a, size);
-    c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-    c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
-    const a2 = v128.load_splat<T>(a, 2 * size);
-    c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-    c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
-    const a3 = v128.load_splat<T>(a, 3 * size);
-    c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-    c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
-    a += <usize>MR * size;
-    b += bStride;
+  // The same loop twice: with a constant stride for packed panels, V8 keeps one more register
+  // free in the loop (measured 7-10% faster) than with the run-time stride b needs in place.
+  if (bStride === 32) {
+    while (a < end) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      const a0 = v128.load_splat<T>(a);
+      c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
+      c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+      const a1 = v128.load_splat<T>(a, size);
+      c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
+      c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+      const a2 = v128.load_splat<T>(a, 2 * size);
+      c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
+      c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+      const a3 = v128.load_splat<T>(a, 3 * size);
+      c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
+      c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+      a += <usize>MR * size;
+      b += 32;
+    }
+  } else {
+    while (a < end) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      const a0 = v128.load_splat<T>(a);
+      c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
+      c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+      const a1 = v128.load_splat<T>(a, size);
+      c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
+      c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+      const a2 = v128.load_splat<T>(a, 2 * size);
+      c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
+      c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+      const a3 = v128.load_splat<T>(a, 3 * size);
+      c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
+      c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+      a += <usize>MR * size;
+      b += bStride;
+    }
   }
   storeRow<T>(c, c00, c01, cols);
   if (rows > 1) storeRow<T>(c + rowBytes, c10, c11, cols);
