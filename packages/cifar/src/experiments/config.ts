@@ -349,7 +349,7 @@ export const ExperimentCodec = crossChecked(
     experiment.runs.forEach((run, index) => {
       const id = `${run.group}\u0000${run.name}`;
       if (seen.has(id))
-        problems.push([`runs.${index}.name`, `duplicate run name ${JSON.stringify(run.name)}`]);
+        problems.push([`runs[${index}].name`, `duplicate run name ${JSON.stringify(run.name)}`]);
       seen.add(id);
     });
     return problems;

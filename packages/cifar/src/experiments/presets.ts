@@ -120,7 +120,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
           name: "100 training images",
           config: {
             model: twoLayer,
-            optimizer: { type: "momentum", learningRate: 0.05, momentum: 0.9 },
+            optimizer: { type: "momentum", learningRate: 0.005, momentum: 0.9 },
             split: {
               train: [{ file: "data_batch_1.bin", to: 100 }],
               validation: [{ file: "data_batch_2.bin", to: 1000 }],

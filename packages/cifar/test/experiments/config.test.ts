@@ -178,7 +178,7 @@ describe("decodeSearchConfig and decodeExperimentConfig", () => {
       ),
     ).toEqual(["runs[1].config.epochs: must be >= 1, got 0"]);
     expect(issuesOf(decodeExperimentConfig({ runs: [{ name: "a" }, { name: "a" }] }))).toEqual([
-      'runs.1.name: duplicate run name "a"',
+      'runs[1].name: duplicate run name "a"',
     ]);
   });
 

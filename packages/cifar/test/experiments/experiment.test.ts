@@ -5,7 +5,7 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { experimentConfigOf } from "../../src/experiments/config.js";
 import { runConfig, runExperimentConfig } from "../../src/experiments/experiment.js";
-import { rebuildReport } from "../../src/experiments/rebuild.js";
+import { rebuildReport, runExperiment } from "../../src/experiments/rebuild.js";
 import { ExperimentSummaryCodec } from "../../src/experiments/summary.js";
 import { parseJsonLines } from "../../src/report/files.js";
 import { readSafetensors } from "../../src/report/safetensors.js";
@@ -210,6 +210,38 @@ describe("runExperimentConfig", () => {
     });
     expect(await readFile(join(outDir, "report.md"), "utf8")).toMatch(
       /SYNTHETIC[\s\S]*CIFAR-10 not found/,
+    );
+  });
+});
+
+describe("runExperiment", () => {
+  it("runs a preset by name (a2-gradcheck: W1, b1, W2, b2 at λ = 0 and λ = 0.01, all passing)", async () => {
+    const outDir = await temporaryFolder();
+    const outcome = await expectRight(
+      runExperiment("a2-gradcheck", { outDir, dataset: tinyDataset() }),
+    );
+    expect(outcome.kind).toBe("experiment");
+    const { summary } = outcome.kind === "experiment" ? outcome.result : expect.unreachable();
+    expect(
+      summary.gradientChecks.map((check) => [
+        check.config.lambda,
+        check.rows.map((row) => row.path),
+        check.pass,
+      ]),
+    ).toEqual(
+      [0, 0.01].map((lambda) => [
+        lambda,
+        ["layers[0].W", "layers[0].b", "layers[1].W", "layers[1].b"],
+        true,
+      ]),
+    );
+    expect(await readFile(join(outDir, "report.md"), "utf8")).toContain("## Gradient checks");
+  });
+
+  it("names the presets when given an unknown one", async () => {
+    const outcome = await runExperiment("a9", { outDir: await temporaryFolder() })();
+    expect(E.isLeft(outcome) && outcome.left.message).toMatch(
+      /no preset named "a9"; the presets are a1, a1-bonus, /,
     );
   });
 });
