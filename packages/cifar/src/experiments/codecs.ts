@@ -95,10 +95,15 @@ export function checkedNumber(
   );
 }
 
+/** A finite number > 0 (learning rates, ranges). */
 export const positiveNumber = checkedNumber("> 0", (value) => value > 0);
+/** A finite number >= 0 (λ, σ). */
 export const nonNegativeNumber = checkedNumber(">= 0", (value) => value >= 0);
+/** An integer >= 1 (epochs, batch size, layer sizes). */
 export const positiveInteger = checkedNumber(">= 1", (value) => value >= 1, true);
+/** An integer >= 0. */
 export const nonNegativeInteger = checkedNumber(">= 0", (value) => value >= 0, true);
+/** Any integer (seeds, record indices). */
 export const anyInteger = checkedNumber("an integer", () => true, true);
 /** In [0, 1): momentum ρ, batch-norm α, Adam's β. */
 export const unitInterval = checkedNumber("in [0, 1)", (value) => value >= 0 && value < 1);

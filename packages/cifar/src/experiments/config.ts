@@ -246,6 +246,7 @@ const runProps = {
   synthetic: SyntheticSizesCodec,
 };
 
+/** io-ts codec of {@link RunConfig} (decode fills defaults; encode writes every field). */
 export const RunCodec = crossChecked(
   strictObject("run config", runProps, {
     epochs: 40,
@@ -286,6 +287,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = decodeOrThrow(RunCodec, {});
 // ---------------------------------------------------------------------------------------------
 // gradient check
 
+/** io-ts codec of {@link GradientCheckConfig}. */
 export const GradientCheckCodec = strictObject(
   "gradient check",
   {
@@ -329,6 +331,7 @@ const NamedRunCodec = strictObject(
  */
 export type NamedRun = t.TypeOf<typeof NamedRunCodec>;
 
+/** io-ts codec of {@link ExperimentConfig}. */
 export const ExperimentCodec = crossChecked(
   strictObject(
     "experiment",
@@ -371,6 +374,7 @@ const LogRangeCodec = crossChecked(
 /** A closed range [min, max], 0 < min ≤ max, sampled log-uniformly. */
 export type LogRange = t.TypeOf<typeof LogRangeCodec>;
 
+/** io-ts codec of {@link SearchConfig}. */
 export const SearchCodec = strictObject(
   "search",
   {
