@@ -40,7 +40,7 @@ const number = (value: number): string =>
  */
 export function eventRenderer(output: Output, options: EventRendererOptions = {}): EventRenderer {
   let progress: Progress | undefined;
-  let search: { pending: number; done: number; trial: number; trials: number } | undefined;
+  let search: { pending: number; done: number; trial: number; label: string } | undefined;
   let runsFinished = 0;
   let runsCompleted = 0;
   let runsDiverged = 0;
@@ -86,7 +86,7 @@ export function eventRenderer(output: Output, options: EventRendererOptions = {}
           progress.update({
             completed: search.done + metrics.epoch / event.epochs,
             total: search.pending,
-            label: `trial ${search.trial + 1}/${search.trials} · epoch ${metrics.epoch}/${event.epochs}`,
+            label: `${search.label} · epoch ${metrics.epoch}/${event.epochs}`,
             fields,
           });
         } else {
@@ -138,24 +138,29 @@ export function eventRenderer(output: Output, options: EventRendererOptions = {}
         return;
       case "search-started":
         closeProgress();
-        search = { pending: event.pending.length, done: 0, trial: 0, trials: event.trials };
+        search = { pending: event.pending.length, done: 0, trial: 0, label: "" };
         output.info(
           `Search: ${event.trials} trials; ${event.finished.length} already finished${event.finished.length > 0 ? " (resumed)" : ""}, ${event.pending.length} to run.`,
         );
         progress = output.progress("search");
         progress.update({ completed: 0, total: event.pending.length });
         return;
-      case "trial-started":
-        if (search !== undefined) search.trial = event.trial;
-        progress?.update({
-          completed: search?.done ?? 0,
-          total: search?.pending ?? null,
-          label: `trial ${event.trial + 1}/${event.trials} · η=${number(event.learningRate)} λ=${number(event.lambda)}`,
-        });
+      case "trial-started": {
+        if (search === undefined) return;
+        // Trials keep their 0-based index of the log (and of --shard); "run i/N" counts this call's.
+        search.trial = event.trial;
+        search.label = `run ${search.done + 1}/${search.pending} · trial ${event.trial} (η=${number(event.learningRate)}, λ=${number(event.lambda)})`;
+        progress?.update({ completed: search.done, total: search.pending, label: search.label });
         return;
+      }
       case "trial-finished":
-        if (search !== undefined) search.done++;
-        progress?.update({ completed: search?.done ?? 0, total: search?.pending ?? null });
+        if (search === undefined) return;
+        search.done++;
+        progress?.update({
+          completed: search.done,
+          total: search.pending,
+          label: `${search.done}/${search.pending} trials done, last: trial ${event.trial} ${event.record.status}`,
+        });
         return;
       case "warning":
         output.warn(`warning: ${event.message}`);

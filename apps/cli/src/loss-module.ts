@@ -22,23 +22,21 @@ export interface LoadedLoss {
 const TYPESCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx"]);
 const JAVASCRIPT_EXTENSIONS = new Set([".js", ".mjs", ".cjs"]);
 
-let loaderReady: "javascript" | "typescript" | undefined;
+let loaderReady = false;
 
 /**
- * Prepares Node's loader for a user module: tsx for TypeScript (registered once, globally, so
- * that it tags no URLs), then the hooks that resolve every `@puregrad/*` import to the CLI's own
- * copy (see `module-hooks.ts` for why). The hooks go last so that they run first: the latest
- * registered hook sees a specifier before the earlier ones.
+ * Prepares Node's loader for user modules, once: tsx (registered globally, so that it tags no
+ * URLs) compiles TypeScript, also when a .js module imports a .ts one; then the hooks that
+ * resolve every `@puregrad/*` import to the CLI's own copy (see `module-hooks.ts` for why). The
+ * hooks go last so that they run first: the latest registered hook sees a specifier first.
  */
-async function prepareLoader(typescript: boolean): Promise<void> {
-  if (loaderReady === "typescript" || (loaderReady === "javascript" && !typescript)) return;
-  if (typescript) {
-    const { register } = await import("tsx/esm/api");
-    register();
-  }
+async function prepareLoader(): Promise<void> {
+  if (loaderReady) return;
+  loaderReady = true;
+  const { register } = await import("tsx/esm/api");
+  register();
   const data: ModuleHooksData = { parentURL: import.meta.url };
   registerHooks(new URL("./module-hooks.js", import.meta.url), { data });
-  loaderReady = typescript ? "typescript" : "javascript";
 }
 
 /**
@@ -72,7 +70,7 @@ export async function loadLossModule(path: string): Promise<LoadedLoss> {
   } catch {
     throw usageError(`--loss-module ${path}: file not found (looked at ${absolutePath}).`);
   }
-  await prepareLoader(TYPESCRIPT_EXTENSIONS.has(extension));
+  await prepareLoader();
   let namespace: Record<string, unknown>;
   try {
     namespace = await import(pathToFileURL(absolutePath).href);

@@ -21,7 +21,19 @@ interface ResolveContext {
   readonly parentURL?: string;
 }
 
-type NextResolve = (specifier: string, context?: Partial<ResolveContext>) => Promise<unknown>;
+interface ResolveResult {
+  readonly url: string;
+  readonly format?: string | null;
+}
+
+/** What a resolve hook returns (the fields this module reads or sets). */
+interface ResolveResult {
+  readonly url: string;
+  readonly format?: string | null;
+  readonly shortCircuit?: boolean;
+}
+
+type NextResolve = (specifier: string, context?: Partial<ResolveContext>) => Promise<ResolveResult>;
 
 let cliParentURL: string | undefined;
 
@@ -32,20 +44,23 @@ export function initialize(data: ModuleHooksData): void {
 
 /**
  * Resolves `@puregrad/*` from the CLI package, short-circuiting the hooks registered before
- * (tsx), so that no hook decorates the URL and makes it a second instance; everything else as
- * usual.
+ * (tsx), so that no hook decorates the URL and makes it a second instance. Everything else
+ * resolves as usual, except that user TypeScript is always an ES module: a .ts file outside any
+ * `"type": "module"` package would otherwise be compiled to CommonJS, whose `require()` reaches a
+ * second copy of puregrad.
  */
 export async function resolve(
   specifier: string,
   context: ResolveContext,
   nextResolve: NextResolve,
-): Promise<unknown> {
+): Promise<ResolveResult> {
   if (cliParentURL !== undefined && specifier.startsWith("@puregrad/")) {
-    const resolved = (await nextResolve(specifier, {
-      ...context,
-      parentURL: cliParentURL,
-    })) as object;
+    const resolved = await nextResolve(specifier, { ...context, parentURL: cliParentURL });
     return { ...resolved, shortCircuit: true };
   }
-  return nextResolve(specifier, context);
+  const resolved = await nextResolve(specifier, context);
+  const userTypeScript = /\.tsx?$/.test(resolved.url) && !resolved.url.includes("/node_modules/");
+  return userTypeScript && resolved.format === "commonjs"
+    ? { ...resolved, format: "module" }
+    : resolved;
 }

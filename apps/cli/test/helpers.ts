@@ -100,3 +100,10 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** Training settings small enough for tests: synthetic data of a few hundred images. */
+export const TINY_RUN = {
+  data: "synthetic",
+  epochs: 2,
+  synthetic: { train: 200, validation: 50, test: 50 },
+} as const;
