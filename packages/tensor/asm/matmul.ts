@@ -23,14 +23,13 @@ const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
 const DIRECT_B_MAX_ROW_TILES = 4;
 const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
-// Job descriptor: 1536 bytes at `job`, which the caller keeps free. Bytes 0..63 belong to the
-// JavaScript side's protocol (src/wasm/pool.ts). Counters that threads bump concurrently get a
-// 64-byte line each.
-const PACK_NEXT: usize = 64;
-const PACK_DONE: usize = 128;
-const TILE_NEXT: usize = 192;
-const TILE_DONE: usize = 256;
-const TILES_JOINED: usize = 320;
+// Job descriptor: 1536 bytes at `job`, which the caller keeps free. Counters that threads bump
+// concurrently get a 64-byte line each.
+const PACK_NEXT: usize = 0;
+const PACK_DONE: usize = 64;
+const TILE_NEXT: usize = 128;
+const TILE_DONE: usize = 192;
+const TILES_JOINED: usize = 256;
 const ELEMENT_BYTES: usize = 384;
 const M: usize = 388;
 const K: usize = 392;

@@ -265,10 +265,10 @@ describe("the kernel's work sharing", () => {
     new Float64Array(kernel.memory.buffer, bOffset, b.length).set(b);
     kernel.exports.configure(job, 8, m, k, n, true, false, aOffset, bOffset, cOffset, scratch, 2);
     // Pretend a second participant took the first units and was never scheduled again: bump
-    // the PACK_NEXT and TILE_NEXT counters (bytes 64 and 192 of the job, asm/matmul.ts).
+    // the PACK_NEXT and TILE_NEXT counters (bytes 0 and 128 of the job, asm/matmul.ts).
     const counters = new Int32Array(kernel.memory.buffer, job, 64);
-    counters[64 / 4] = 3;
-    counters[192 / 4] = 5;
+    counters[0] = 3;
+    counters[128 / 4] = 5;
     kernel.exports.participate(job);
     const c = new Float64Array(kernel.memory.buffer, cOffset, m * n);
     expectClose(c, naiveMatmul(a, b, m, k, n, true, false), k);

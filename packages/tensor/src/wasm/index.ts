@@ -21,10 +21,15 @@ export interface MatmulInfo {
 const MIN_FLOPS_PER_THREAD = 1 << 20;
 /** Default thread count is the machine's parallelism capped here. */
 const MAX_DEFAULT_THREADS = 4;
-/** Byte offset of the job descriptor (1536 bytes); operands follow from DATA_START. */
-const JOB = 1024;
+// Memory layout: the pool's protocol words (20 bytes) at CONTROL, two job descriptors (1536 bytes each) at
+// JOBS, then from DATA_START one arena per slot (a, b, c and the kernel's scratch), each
+// `arenaBytes` long. Jobs alternate between the slots (see pool.ts); without a pool only slot 0
+// is used.
+const CONTROL = 512;
+const JOBS = [1024, 2560] as const;
 const DATA_START = 4096;
 const ALIGNMENT = 64;
+const PAGE_BYTES = 65536;
 
 interface State {
   readonly kernel?: Kernel;
@@ -32,6 +37,8 @@ interface State {
   readonly reason?: string;
   requestedThreads: number;
   lastCallThreads: number;
+  /** Size of each slot's arena: the largest product's needs so far. */
+  arenaBytes: number;
 }
 
 let state: State | undefined;
@@ -42,10 +49,11 @@ function currentState(): State {
   const kernel = load.kernel;
   state = {
     kernel,
-    pool: kernel?.shared ? new WorkerPool(kernel, JOB) : undefined,
+    pool: kernel?.shared ? new WorkerPool(kernel, CONTROL, JOBS) : undefined,
     reason: kernel === undefined ? load.reason : load.threadsUnavailable,
     requestedThreads: Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS)),
     lastCallThreads: 0,
+    arenaBytes: 0,
   };
   return state;
 }
@@ -165,44 +173,54 @@ export function wasmMatmul<T extends WasmFloatArray>(
   if (kernel === undefined) throw new Error(`wasmMatmul is unavailable: ${current.reason}`);
   if (out.length === 0) return;
   const elementBytes = out.BYTES_PER_ELEMENT;
-  // c follows b: the kernel may read (and ignore) up to 32 bytes past the end of b.
-  const aOffset = DATA_START;
-  const bOffset = aOffset + align(m * k * elementBytes);
+  // Offsets in a slot's arena; c follows b: the kernel may read (and ignore) up to 32 bytes
+  // past the end of b.
+  const bOffset = align(m * k * elementBytes);
   const cOffset = bOffset + align(k * n * elementBytes);
   const scratchOffset = cOffset + align(m * n * elementBytes);
   // The kernel sizes its scratch with int32 arithmetic: first rule out overflow with a bound
   // (packed panels round m and n up by less than 8).
-  checkAddressable(scratchOffset + elementBytes * (m + n + 16) * k + 2 * ALIGNMENT);
-  reserve(kernel.memory, scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n));
+  const slots = current.pool === undefined ? 1 : 2;
+  const bound = scratchOffset + elementBytes * (m + n + 16) * k + ALIGNMENT;
+  checkAddressable(DATA_START + slots * bound);
+  const arenaBytes = scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n);
+  if (arenaBytes > current.arenaBytes) {
+    current.pool?.quiesce(); // the arenas move
+    current.arenaBytes = Math.ceil(arenaBytes / PAGE_BYTES) * PAGE_BYTES;
+    reserve(kernel.memory, DATA_START + slots * current.arenaBytes);
+  }
 
   let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
   current.pool?.grow(threads - 1);
   threads = Math.min(threads, (current.pool?.size ?? 0) + 1);
+  const slot = current.pool?.nextSlot() ?? 0;
+  const job = JOBS[slot]!;
+  const arena = DATA_START + slot * current.arenaBytes;
   const prepare = () => {
-    memoryView(kernel, out, aOffset, a.length).set(a);
-    memoryView(kernel, out, bOffset, b.length).set(b);
+    memoryView(kernel, out, arena, a.length).set(a);
+    memoryView(kernel, out, arena + bOffset, b.length).set(b);
     kernel.exports.configure(
-      JOB,
+      job,
       elementBytes,
       m,
       k,
       n,
       transA,
       transB,
-      aOffset,
-      bOffset,
-      cOffset,
-      scratchOffset,
+      arena,
+      arena + bOffset,
+      arena + cOffset,
+      arena + scratchOffset,
       threads,
     );
   };
   if (current.pool === undefined) {
     prepare();
-    kernel.exports.participate(JOB);
+    kernel.exports.participate(job);
   } else {
     if (threads > 1) current.pool.wake();
     current.pool.run(threads, prepare);
   }
-  current.lastCallThreads = kernel.exports.joinedThreads(JOB);
-  out.set(memoryView(kernel, out, cOffset, out.length));
+  current.lastCallThreads = kernel.exports.joinedThreads(job);
+  out.set(memoryView(kernel, out, arena + cOffset, out.length));
 }
