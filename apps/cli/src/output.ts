@@ -211,6 +211,7 @@ export function formatBytes(bytes: number): string {
 
 /** Cuts a live line to the terminal width so that it never wraps (a wrapped line cannot be redrawn). */
 function fitWidth(line: string, columns: number | undefined): string {
-  const width = (columns ?? 80) - 1;
+  // A pseudo-terminal may report 0 columns (e.g. under `script`): assume the classic 80.
+  const width = (columns !== undefined && columns >= 20 ? columns : 80) - 1;
   return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
 }
