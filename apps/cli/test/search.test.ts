@@ -103,7 +103,7 @@ describe("search", () => {
   it("--resume after a killed search (SIGKILL) re-runs at most the interrupted trial", async () => {
     const out = join(cwd, "killed");
     const first = startCli(["--json", "--out", out, "search", "--config", config], cwd);
-    await first.waitFor(/("type":"trial-finished"[^\n]*\n[^]*){2}/);
+    await first.waitFor(/("type":"trial-finished"[^\n]*\n[\s\S]*){2}/);
     first.child.kill("SIGKILL");
     const killed = await first.done;
     expect(killed.signal).toBe("SIGKILL");
