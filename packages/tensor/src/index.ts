@@ -96,3 +96,4 @@ export {
 } from "./random";
 export { broadcastShapes, type Shape, shapesEqual, sizeOf } from "./shape";
 export { type NestedArray, Tensor } from "./tensor";
+export { type MatmulInfo, matmulInfo, setMatmulThreads } from "./wasm/index";

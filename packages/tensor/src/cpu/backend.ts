@@ -1,6 +1,7 @@
 import type { Backend, Storage } from "../backend";
 import { allocate, type TypedArray } from "../dtype";
 import { product, stridesOf } from "../shape";
+import { matmulInfo, wasmMatmul } from "../wasm/index";
 import { binaryLoops, unaryLoops } from "./elementwise";
 import { blockedMatmul, type FloatArray, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
@@ -128,5 +129,12 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   };
 }
 
-/** The default backend: typed arrays and the built-in cache-blocked matmul. */
-export const cpuBackend: Backend = createCpuBackend();
+/**
+ * The WebAssembly SIMD kernel (threaded, see `matmulInfo`) where it loads, and the JavaScript
+ * cache-blocked kernel where it cannot; `matmulInfo().reason` says why.
+ */
+const defaultMatmul: MatmulKernel = (a, b, out, m, k, n, transposeA, transposeB) =>
+  (matmulInfo().simd ? wasmMatmul : blockedMatmul)(a, b, out, m, k, n, transposeA, transposeB);
+
+/** The default backend: typed arrays, with the WebAssembly SIMD matmul where it loads. */
+export const cpuBackend: Backend = createCpuBackend({ matmul: defaultMatmul });
