@@ -2,7 +2,7 @@ import type { Backend, Storage } from "../backend";
 import { allocate, type TypedArray } from "../dtype";
 import { product, stridesOf } from "../shape";
 import { matmulInfo, wasmMatmul } from "../wasm/index";
-import { binaryLoops, unaryLoops } from "./elementwise";
+import { binaryLineKernel, unaryKernel } from "./elementwise";
 import { blockedMatmul, type FloatArray, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
 import { forEachLine } from "./strided";
@@ -31,16 +31,16 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     read: (storage, _dtype, size) => unwrap(storage).slice(0, size),
     unary(op, x, { dtype, size }) {
       const out = allocate(dtype, size);
-      unaryLoops[op](unwrap(x), out, size);
+      unaryKernel(op, dtype)(unwrap(x), out, size);
       return wrap(out);
     },
     binary(op, a, b, { dtype, shape, aStrides, bStrides }) {
       const out = allocate(dtype, product(shape));
       const left = unwrap(a);
       const right = unwrap(b);
-      const loop = binaryLoops[op];
+      const line = binaryLineKernel(op, dtype);
       forEachLine(shape, [aStrides, bStrides, stridesOf(shape)], (offsets, length, steps) => {
-        loop(left, offsets[0], steps[0], right, offsets[1], steps[1], out, offsets[2], length);
+        line(left, offsets[0], steps[0], right, offsets[1], steps[1], out, offsets[2], length);
       });
       return wrap(out);
     },

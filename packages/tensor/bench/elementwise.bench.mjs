@@ -1,0 +1,159 @@
+// Elementwise throughput of @puregrad/tensor's CPU backend on the shapes of one training step of
+// a CIFAR-10 MLP (3072→50→10, batch 100): the [50,3072] weight matrix's L2 term, gradient
+// accumulation and momentum update, and a [100,50] + [50] bias add. Each op runs in a
+// synchronous loop and in one that yields to the event loop before every call (as nn's `fit`
+// does when given an AbortSignal). Peers measured in the same run: a bare JavaScript loop
+// `out[i] = a[i] * b[i]` over the same 153,600 float32 elements, into a fresh Float32Array (the
+// floor for an op that returns a new tensor) and into a reused one (the floor for the loop alone).
+// Runs against the built package: `pnpm build && node bench/elementwise.bench.mjs`.
+import { performance } from "node:perf_hooks";
+import {
+  add,
+  cast,
+  key,
+  mul,
+  relu,
+  scalar,
+  split,
+  square,
+  sub,
+  sum,
+  uniform,
+} from "../dist/index.js";
+
+const ROWS = 50;
+const COLUMNS = 3072;
+const BATCH = 100;
+const ROUNDS = 5;
+const SECONDS_PER_TURN = 0.12;
+const STEPS_PER_SAMPLE = 20;
+
+const nextTask = () => new Promise(setImmediate);
+
+/**
+ * Median milliseconds per call of each row's `run`, timing only the calls (yielding before each
+ * if asked). A sample is the mean of the row's `calls` consecutive calls, so that with more than
+ * one the garbage collections they provoke are counted, not left in the tail above the median.
+ * Rows take turns in rounds so that the machine's load weighs on each alike.
+ */
+async function medianMs(rows, yielding) {
+  const samples = rows.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, { run, calls }] of rows.entries()) {
+      for (let i = 0; i < 3; i++) run();
+      const start = performance.now();
+      while (performance.now() - start < SECONDS_PER_TURN * 1000) {
+        let elapsed = 0;
+        for (let call = 0; call < calls; call++) {
+          if (yielding) await nextTask();
+          const t0 = performance.now();
+          run();
+          elapsed += performance.now() - t0;
+        }
+        samples[index].push(elapsed / calls);
+      }
+    }
+  }
+  return samples.map((list) => {
+    list.sort((x, y) => x - y);
+    return list[Math.floor(list.length / 2)];
+  });
+}
+
+/** The tensors of one step. */
+function operands() {
+  const [kw, kg, kv, kh, kb] = split(key(7), 5);
+  const range = { min: -1, max: 1 };
+  return {
+    w: uniform(kw, [ROWS, COLUMNS], range),
+    g: uniform(kg, [ROWS, COLUMNS], range),
+    v: uniform(kv, [ROWS, COLUMNS], range),
+    hidden: uniform(kh, [BATCH, ROWS], range),
+    bias: uniform(kb, [ROWS], range),
+    rho: scalar(0.9),
+    eta: scalar(0.01),
+    twoLambda: scalar(0.002),
+  };
+}
+
+/** One momentum step with an L2 penalty: 8 ops, 7 of them over the whole weight matrix. */
+function momentumStep(state, t) {
+  const penalty = sum(square(state.w));
+  const gradient = add(t.g, mul(state.w, t.twoLambda));
+  const velocity = sub(mul(state.v, t.rho), mul(gradient, t.eta));
+  return { w: add(state.w, velocity), v: velocity, penalty };
+}
+
+const ops = [
+  ["add [50,3072]", (t) => add(t.w, t.g)],
+  ["sub [50,3072]", (t) => sub(t.w, t.g)],
+  ["mul [50,3072]", (t) => mul(t.w, t.g)],
+  ["mul [50,3072]·scalar", (t) => mul(t.w, t.rho)],
+  ["add [100,50]+[50]", (t) => add(t.hidden, t.bias)],
+  ["square [50,3072]", (t) => square(t.w)],
+  ["relu [50,3072]", (t) => relu(t.w)],
+  ["sum [50,3072] → []", (t) => sum(t.w)],
+];
+
+const format = (ms) => ms.toFixed(3);
+
+/**
+ * A library's kernels see every dtype (int32 labels, float64 gradient checks): run each op once
+ * on each so the timings reflect the JIT state of a real program, not a float32-only one.
+ */
+function warmUpAllDTypes() {
+  for (const dtype of ["float32", "float64", "int32"]) {
+    const x = uniform(key(1), [8, 8], { min: -4, max: 4 });
+    const t = { w: cast(x, dtype), g: cast(x, dtype), rho: scalar(2, dtype) };
+    t.hidden = t.w;
+    t.bias = cast(scalar(1), dtype);
+    for (const [, op] of ops) op(t);
+  }
+}
+
+async function main() {
+  warmUpAllDTypes();
+  const t = operands();
+  const n = ROWS * COLUMNS;
+  const a = t.w.toTypedArray();
+  const b = t.g.toTypedArray();
+  const reused = new Float32Array(n);
+  const multiply = (out) => {
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+    return out;
+  };
+  const rows = ops.map(([label, op]) => ({ label, run: () => op(t), calls: 1 }));
+  let state = { w: t.w, v: t.v };
+  rows.push({
+    label: `momentum step (8 ops), mean of ${STEPS_PER_SAMPLE}`,
+    run: () => {
+      state = momentumStep(state, t);
+    },
+    calls: STEPS_PER_SAMPLE,
+  });
+  rows.push({
+    label: "peer: bare loop a·b → fresh array",
+    run: () => multiply(new Float32Array(n)),
+    calls: 1,
+  });
+  rows.push({ label: "peer: bare loop a·b → reused array", run: () => multiply(reused), calls: 1 });
+  const sync = await medianMs(rows, false);
+  const yielding = await medianMs(rows, true);
+  rows.forEach((row, index) => {
+    row.sync = sync[index];
+    row.yielding = yielding[index];
+  });
+  const fresh = rows.at(-2).yielding;
+  console.log("| op (float32) | sync ms | yielding ms | yielding ÷ bare loop into a fresh array |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const row of rows) {
+    const ratio = `${(row.yielding / fresh).toFixed(2)}×`;
+    console.log(`| ${row.label} | ${format(row.sync)} | ${format(row.yielding)} | ${ratio} |`);
+  }
+  console.log(
+    "\nMedians over samples of one call (the momentum step: of 20 consecutive steps, so that",
+  );
+  console.log("the collections they provoke count). Float32 inputs uniform in [-1, 1].");
+}
+
+await main();
