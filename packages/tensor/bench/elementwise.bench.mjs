@@ -5,15 +5,23 @@
 // does when given an AbortSignal). Peers measured in the same run: a bare JavaScript loop
 // `out[i] = a[i] * b[i]` over the same 153,600 float32 elements, into a fresh Float32Array (the
 // floor for an op that returns a new tensor) and into a reused one (the floor for the loop alone).
+// Every op runs twice in the same rounds: on the default CPU backend (WebAssembly SIMD kernels for
+// large float ops) and on one with `simdElementwise: false` (the JavaScript loops); the ratio
+// JS ÷ SIMD is the speed-up. A second table sweeps the size of a mul around the threshold below
+// which the backend keeps the JavaScript loops (`elementwiseInfo().minimumElements`).
 // Runs against the built package: `pnpm build && node bench/elementwise.bench.mjs`.
 import { performance } from "node:perf_hooks";
+import * as tensorPackage from "../dist/index.js";
 import {
   add,
   cast,
+  cpuBackend,
+  createCpuBackend,
   key,
   mul,
   relu,
   scalar,
+  setBackend,
   split,
   square,
   sub,
@@ -29,6 +37,21 @@ const SECONDS_PER_TURN = 0.12;
 const STEPS_PER_SAMPLE = 20;
 
 const nextTask = () => new Promise(setImmediate);
+
+const backends = [
+  ["JS", createCpuBackend({ name: "cpu-js", simdElementwise: false })],
+  ["SIMD", cpuBackend],
+];
+
+/** What `make` returns when created on `backend` (a tensor's ops run on its own backend). */
+function createdOn(backend, make) {
+  setBackend(backend);
+  try {
+    return make();
+  } finally {
+    setBackend(cpuBackend);
+  }
+}
 
 /**
  * Median milliseconds per call of each row's `run`, timing only the calls (yielding before each
@@ -111,8 +134,33 @@ function warmUpAllDTypes() {
   }
 }
 
+/** One row per op and backend, each op's two rows side by side, on operands from `make`. */
+function pairedRows(ops, make) {
+  const operandsOn = backends.map(([, backend]) => createdOn(backend, make));
+  return ops.flatMap(([label, op]) =>
+    backends.map(([name], index) => ({ label, name, run: () => op(operandsOn[index]), calls: 1 })),
+  );
+}
+
+function printPairs(title, rows, sync, yielding) {
+  const columns = yielding === undefined ? ["sync"] : ["sync", "yielding"];
+  const header = columns.flatMap((c) => [`JS ${c} ms`, `SIMD ${c} ms`, `JS ÷ SIMD ${c}`]);
+  console.log(`| ${title} | ${header.join(" | ")} |`);
+  console.log(`| --- |${header.map(() => " ---: |").join("")}`);
+  for (let index = 0; index < rows.length; index += 2) {
+    const cells = [sync, yielding].filter(Boolean).flatMap((medians) => {
+      const [js, simd] = [medians[index], medians[index + 1]];
+      return [format(js), format(simd), `${(js / simd).toFixed(2)}×`];
+    });
+    console.log(`| ${rows[index].label} | ${cells.join(" | ")} |`);
+  }
+}
+
 async function main() {
   warmUpAllDTypes();
+  // Until the package index exports it, elementwiseInfo may be missing from the build.
+  const info = tensorPackage.elementwiseInfo?.();
+  console.log(`elementwiseInfo: ${info === undefined ? "not exported" : JSON.stringify(info)}\n`);
   const t = operands();
   const n = ROWS * COLUMNS;
   const a = t.w.toTypedArray();
@@ -122,34 +170,52 @@ async function main() {
     for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
     return out;
   };
-  const rows = ops.map(([label, op]) => ({ label, run: () => op(t), calls: 1 }));
-  let state = { w: t.w, v: t.v };
-  rows.push({
-    label: `momentum step (8 ops), mean of ${STEPS_PER_SAMPLE}`,
-    run: () => {
-      state = momentumStep(state, t);
-    },
-    calls: STEPS_PER_SAMPLE,
-  });
-  rows.push({
-    label: "peer: bare loop a·b → fresh array",
-    run: () => multiply(new Float32Array(n)),
-    calls: 1,
-  });
-  rows.push({ label: "peer: bare loop a·b → reused array", run: () => multiply(reused), calls: 1 });
-  const sync = await medianMs(rows, false);
-  const yielding = await medianMs(rows, true);
-  rows.forEach((row, index) => {
-    row.sync = sync[index];
-    row.yielding = yielding[index];
-  });
-  const fresh = rows.at(-2).yielding;
-  console.log("| op (float32) | sync ms | yielding ms | yielding ÷ bare loop into a fresh array |");
-  console.log("| --- | ---: | ---: | ---: |");
-  for (const row of rows) {
-    const ratio = `${(row.yielding / fresh).toFixed(2)}×`;
-    console.log(`| ${row.label} | ${format(row.sync)} | ${format(row.yielding)} | ${ratio} |`);
+  const rows = pairedRows(ops, operands);
+  for (const [name, backend] of backends) {
+    const step = createdOn(backend, operands);
+    let state = { w: step.w, v: step.v };
+    rows.push({
+      label: `momentum step (8 ops), mean of ${STEPS_PER_SAMPLE}`,
+      name,
+      run: () => {
+        state = momentumStep(state, step);
+      },
+      calls: STEPS_PER_SAMPLE,
+    });
   }
+  const peers = [
+    {
+      label: "peer: bare loop a·b → fresh array",
+      run: () => multiply(new Float32Array(n)),
+      calls: 1,
+    },
+    { label: "peer: bare loop a·b → reused array", run: () => multiply(reused), calls: 1 },
+  ];
+  const sync = await medianMs([...rows, ...peers], false);
+  const yielding = await medianMs([...rows, ...peers], true);
+  printPairs("op (float32)", rows, sync, yielding);
+  console.log("");
+  peers.forEach((peer, index) => {
+    const at = rows.length + index;
+    console.log(`${peer.label}: sync ${format(sync[at])} ms, yielding ${format(yielding[at])} ms`);
+  });
+
+  const sizes = [64, 128, 256, 1024, 4096, 16384];
+  const sweep = sizes.flatMap((size) =>
+    pairedRows(
+      [
+        [`mul [${size}]·[${size}]`, ({ x, y }) => mul(x, y)],
+        [`mul [${size}]·scalar`, ({ x, rho }) => mul(x, rho)],
+      ],
+      () => {
+        const [kx, ky] = split(key(size), 2);
+        const range = { min: -1, max: 1 };
+        return { x: uniform(kx, [size], range), y: uniform(ky, [size], range), rho: scalar(0.9) };
+      },
+    ),
+  );
+  console.log("");
+  printPairs("size sweep (float32)", sweep, await medianMs(sweep, false));
   console.log(
     "\nMedians over samples of one call (the momentum step: of 20 consecutive steps, so that",
   );

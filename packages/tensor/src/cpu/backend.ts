@@ -1,11 +1,11 @@
 import type { Backend, Storage } from "../backend";
 import { allocate, type TypedArray } from "../dtype";
 import { product, stridesOf } from "../shape";
-import { matmulInfo, wasmMatmul } from "../wasm/index";
+import { matmulInfo, wasmBinary, wasmMatmul, wasmUnary } from "../wasm/index";
 import { binaryLineKernel, unaryKernel } from "./elementwise";
 import { blockedMatmul, type FloatArray, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
-import { forEachLine } from "./strided";
+import { forEachLine, layoutOf } from "./strided";
 
 /** On the CPU, storage is the typed array itself, hidden behind the opaque type. */
 const wrap = (data: TypedArray): Storage => data as unknown as Storage;
@@ -17,27 +17,44 @@ export interface CpuBackendOptions {
   readonly name?: string;
   /** The matmul kernel to use instead of the built-in cache-blocked one (e.g. WASM SIMD). */
   readonly matmul?: MatmulKernel;
+  /**
+   * Whether large float32/float64 elementwise ops run on the WebAssembly SIMD kernels where they
+   * load (default true; `elementwiseInfo` says which ops, from what size). False keeps every op
+   * on the JavaScript loops, the reference they are tested and benchmarked against.
+   */
+  readonly simdElementwise?: boolean;
 }
 
 /**
  * Creates a CPU backend over JavaScript typed arrays. Pass `matmul` to plug in a faster
- * kernel with the {@link MatmulKernel} contract; everything else stays the same.
+ * kernel with the {@link MatmulKernel} contract; everything else stays the same. Large float
+ * elementwise ops run on WebAssembly SIMD kernels unless `simdElementwise` is false.
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   const matmulKernel = options.matmul ?? blockedMatmul;
+  const simd = options.simdElementwise ?? true;
   return {
     name: options.name ?? "cpu",
     fromTypedArray: (data) => wrap(data),
     read: (storage, _dtype, size) => unwrap(storage).slice(0, size),
     unary(op, x, { dtype, size }) {
+      const fast = simd ? wasmUnary(op, unwrap(x), size) : undefined;
+      if (fast !== undefined) return wrap(fast);
       const out = allocate(dtype, size);
       unaryKernel(op, dtype)(unwrap(x), out, size);
       return wrap(out);
     },
     binary(op, a, b, { dtype, shape, aStrides, bStrides }) {
-      const out = allocate(dtype, product(shape));
+      const size = product(shape);
       const left = unwrap(a);
       const right = unwrap(b);
+      const aLayout = simd ? layoutOf(shape, aStrides) : undefined;
+      const bLayout = simd ? layoutOf(shape, bStrides) : undefined;
+      if (aLayout !== undefined && bLayout !== undefined) {
+        const fast = wasmBinary(op, left, aLayout, right, bLayout, size);
+        if (fast !== undefined) return wrap(fast);
+      }
+      const out = allocate(dtype, size);
       const line = binaryLineKernel(op, dtype);
       forEachLine(shape, [aStrides, bStrides, stridesOf(shape)], (offsets, length, steps) => {
         line(left, offsets[0], steps[0], right, offsets[1], steps[1], out, offsets[2], length);
@@ -136,5 +153,9 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
 const defaultMatmul: MatmulKernel = (a, b, out, m, k, n, transposeA, transposeB) =>
   (matmulInfo().simd ? wasmMatmul : blockedMatmul)(a, b, out, m, k, n, transposeA, transposeB);
 
-/** The default backend: typed arrays, with the WebAssembly SIMD matmul where it loads. */
+/**
+ * The default backend: typed arrays, with the WebAssembly SIMD matmul where it loads. Every CPU
+ * backend runs large float elementwise ops on WebAssembly SIMD kernels where they load
+ * (`elementwiseInfo` says whether and from what size).
+ */
 export const cpuBackend: Backend = createCpuBackend({ matmul: defaultMatmul });

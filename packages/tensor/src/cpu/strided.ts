@@ -69,3 +69,25 @@ export function forEachLine(
     }
   }
 }
+
+/**
+ * How an operand with `strides` is read over `shape`: `"contiguous"` when it walks its first
+ * elements in row-major order, `"scalar"` when it repeats its element 0 everywhere, undefined for
+ * any other layout. Axes of extent 1 are ignored (their stride is never used).
+ */
+export function layoutOf(
+  shape: readonly number[],
+  strides: readonly number[],
+): "contiguous" | "scalar" | undefined {
+  let contiguous = true;
+  let scalar = true;
+  let expected = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const extent = shape[axis];
+    if (extent === 1) continue;
+    contiguous &&= strides[axis] === expected;
+    scalar &&= strides[axis] === 0;
+    expected *= extent;
+  }
+  return contiguous ? "contiguous" : scalar ? "scalar" : undefined;
+}

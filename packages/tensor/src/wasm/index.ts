@@ -2,6 +2,18 @@ import { availableParallelism } from "node:os";
 import { checkAddressable, type Kernel, loadKernel, reserve } from "./kernel";
 import { WorkerPool } from "./pool";
 
+export {
+  type ElementwiseInfo,
+  elementwiseInfo,
+  type OperandLayout,
+  WASM_BINARY_OPS,
+  WASM_ELEMENTWISE_MIN_ELEMENTS,
+  WASM_UNARY_OPS,
+  type WasmElementwiseArray,
+  wasmBinary,
+  wasmUnary,
+} from "./elementwise";
+
 /** The float arrays the WebAssembly matmul works on; all three operands share one type. */
 export type WasmFloatArray = Float32Array | Float64Array;
 

@@ -1,7 +1,7 @@
 import { maximumMemoryPages, privateMemoryKernel, sharedMemoryKernel } from "./kernel.generated";
 
 /** The slice of the WebAssembly JavaScript API used here (Node 20's typings do not declare it). */
-interface WebAssemblyApi {
+export interface WebAssemblyApi {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Memory: new (descriptor: {
     initial: number;
@@ -57,7 +57,8 @@ const PAGE_BYTES = 65536;
 /** Largest memory the kernel can address, in bytes. */
 export const MAXIMUM_MEMORY_BYTES = maximumMemoryPages * PAGE_BYTES;
 
-function decodeBase64(text: string): Uint8Array {
+/** The bytes of a base64-encoded WebAssembly module. */
+export function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -1,0 +1,316 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { binaryLineKernel, unaryKernel } from "../src/cpu/elementwise";
+import { allocate, type TypedArray } from "../src/dtype";
+import {
+  add,
+  cpuBackend,
+  createCpuBackend,
+  maximum,
+  mul,
+  neg,
+  relu,
+  reshape,
+  scalar,
+  setBackend,
+  sqrt,
+  sub,
+  tensor,
+  transpose,
+} from "../src/index";
+import type { Tensor } from "../src/tensor";
+import {
+  elementwiseInfo,
+  type OperandLayout,
+  WASM_BINARY_OPS,
+  WASM_ELEMENTWISE_MIN_ELEMENTS,
+  WASM_UNARY_OPS,
+  type WasmElementwiseArray,
+  wasmBinary,
+  wasmUnary,
+} from "../src/wasm/index";
+
+// The SIMD kernels must give exactly what the JavaScript kernels give (the reference), element
+// for element: -0 ≠ +0, NaN equal to NaN (its payload is not part of the contract).
+
+type FloatDType = "float32" | "float64";
+const dtypes: readonly FloatDType[] = ["float32", "float64"];
+const THRESHOLD = WASM_ELEMENTWISE_MIN_ELEMENTS;
+/** Lengths around the threshold and around a whole number of vectors (4 or 2 lanes). */
+const lengths = [THRESHOLD, THRESHOLD + 1, THRESHOLD + 2, THRESHOLD + 3, THRESHOLD + 5, 6007];
+
+const specials = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  3,
+  1e-20, // its square is a float32 subnormal
+  -3e-39, // float32 subnormal
+  1.4e-45, // smallest float32 subnormal
+  5e-324, // smallest float64 subnormal
+  -2.2e-308, // float64 subnormal
+  1e-160, // its square is a float64 subnormal
+  3.4e38,
+  -3.4e38,
+  1e300,
+  Number.MAX_VALUE,
+];
+
+/** Deterministic data from `seed`: mostly uniform values of varied magnitude, some specials. */
+function randomArray(dtype: FloatDType, length: number, seed: number): WasmElementwiseArray {
+  const array = allocate(dtype, length) as WasmElementwiseArray;
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  for (let i = 0; i < length; i++) {
+    const pick = next();
+    array[i] =
+      pick < 0.2
+        ? specials[Math.floor(next() * specials.length)]!
+        : (next() - 0.5) * 10 ** Math.floor(next() * 12 - 6);
+  }
+  return array;
+}
+
+/** Where `out` first differs from `expected` (Object.is), or undefined if nowhere. */
+function firstDifference(out: TypedArray, expected: TypedArray): string | undefined {
+  if (out.constructor !== expected.constructor) return `type ${out.constructor.name}`;
+  if (out.length !== expected.length) return `length ${out.length} ≠ ${expected.length}`;
+  for (let i = 0; i < out.length; i++) {
+    if (!Object.is(out[i], expected[i])) return `at ${i}: ${out[i]} ≠ ${expected[i]}`;
+  }
+  return undefined;
+}
+
+function jsUnary(op: (typeof WASM_UNARY_OPS)[number], dtype: FloatDType, x: TypedArray, n: number) {
+  const out = allocate(dtype, n);
+  unaryKernel(op, dtype)(x, out, n);
+  return out;
+}
+
+function jsBinary(
+  op: (typeof WASM_BINARY_OPS)[number],
+  dtype: FloatDType,
+  a: TypedArray,
+  aLayout: OperandLayout,
+  b: TypedArray,
+  bLayout: OperandLayout,
+  n: number,
+) {
+  const out = allocate(dtype, n);
+  const step = (layout: OperandLayout) => (layout === "scalar" ? 0 : 1);
+  binaryLineKernel(op, dtype)(a, 0, step(aLayout), b, 0, step(bLayout), out, 0, n);
+  return out;
+}
+
+describe("elementwiseInfo", () => {
+  it("reports the kernels loaded (Node 20 has WebAssembly SIMD), their threshold and ops", () => {
+    const info = elementwiseInfo();
+    expect(info).toEqual({
+      simd: true,
+      minimumElements: THRESHOLD,
+      binaryOps: ["add", "sub", "mul", "div", "maximum", "minimum"],
+      unaryOps: ["neg", "abs", "sqrt", "square", "relu"],
+    });
+  });
+});
+
+describe("wasmUnary", () => {
+  it.each(dtypes)("equals the JavaScript kernel for every op on %s", (dtype) => {
+    for (const [index, length] of lengths.entries()) {
+      const x = randomArray(dtype, length, 11 + index);
+      const before = x.slice();
+      for (const op of WASM_UNARY_OPS) {
+        const out = wasmUnary(op, x, length);
+        expect(out, op).toBeDefined();
+        expect(firstDifference(out!, jsUnary(op, dtype, x, length)), `${op} n=${length}`).toBe(
+          undefined,
+        );
+      }
+      expect(firstDifference(x, before), "input unchanged").toBe(undefined);
+    }
+  });
+
+  it("stays exact when its memory grows between calls, and after", () => {
+    for (const length of [THRESHOLD + 7, 300_001, THRESHOLD + 3]) {
+      const x = randomArray("float64", length, length);
+      const out = wasmUnary("sqrt", x, length)!;
+      expect(firstDifference(out, jsUnary("sqrt", "float64", x, length)), `n=${length}`).toBe(
+        undefined,
+      );
+    }
+  });
+
+  it("reads only the first `length` elements of a longer array", () => {
+    const x = randomArray("float32", THRESHOLD + 8, 3);
+    const out = wasmUnary("neg", x, THRESHOLD + 1)!;
+    expect(out.length).toBe(THRESHOLD + 1);
+    expect(firstDifference(out, jsUnary("neg", "float32", x, THRESHOLD + 1))).toBe(undefined);
+  });
+
+  it("declines what it does not cover, leaving it to the JavaScript loops", () => {
+    const x = randomArray("float64", THRESHOLD, 5);
+    expect(wasmUnary("neg", x, THRESHOLD - 1)).toBeUndefined();
+    expect(wasmUnary("exp", x, THRESHOLD)).toBeUndefined();
+    expect(wasmUnary("neg", new Int32Array(THRESHOLD), THRESHOLD)).toBeUndefined();
+  });
+});
+
+describe("wasmBinary", () => {
+  const forms: ReadonlyArray<readonly [OperandLayout, OperandLayout]> = [
+    ["contiguous", "contiguous"],
+    ["contiguous", "scalar"],
+    ["scalar", "contiguous"],
+  ];
+
+  it.each(dtypes)("equals the JavaScript kernel for every op and form on %s", (dtype) => {
+    for (const [index, length] of lengths.entries()) {
+      const a = randomArray(dtype, length, 101 + index);
+      const b = randomArray(dtype, length, 202 + index);
+      const [aBefore, bBefore] = [a.slice(), b.slice()];
+      for (const op of WASM_BINARY_OPS) {
+        for (const [aLayout, bLayout] of forms) {
+          const out = wasmBinary(op, a, aLayout, b, bLayout, length);
+          const expected = jsBinary(op, dtype, a, aLayout, b, bLayout, length);
+          expect(firstDifference(out!, expected), `${op} ${aLayout}/${bLayout} n=${length}`).toBe(
+            undefined,
+          );
+        }
+      }
+      expect(firstDifference(a, aBefore), "a unchanged").toBe(undefined);
+      expect(firstDifference(b, bBefore), "b unchanged").toBe(undefined);
+    }
+  });
+
+  it("equals the JavaScript kernel with every special value as the scalar", () => {
+    for (const dtype of dtypes) {
+      const array = randomArray(dtype, THRESHOLD + 3, 7);
+      for (const special of specials) {
+        const scalar = allocate(dtype, 1) as WasmElementwiseArray;
+        scalar[0] = special;
+        for (const op of WASM_BINARY_OPS) {
+          for (const [a, aLayout, b, bLayout] of [
+            [array, "contiguous", scalar, "scalar"],
+            [scalar, "scalar", array, "contiguous"],
+          ] as const) {
+            const out = wasmBinary(op, a, aLayout, b, bLayout, array.length);
+            const expected = jsBinary(op, dtype, a, aLayout, b, bLayout, array.length);
+            expect(firstDifference(out!, expected), `${dtype} ${op} ${special} ${aLayout}`).toBe(
+              undefined,
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it("gives max/min the NaN and signed-zero behaviour of Math.max/min", () => {
+    const n = THRESHOLD;
+    const pairs = [
+      [-0, 0],
+      [0, -0],
+      [Number.NaN, 1],
+      [1, Number.NaN],
+      [Number.NaN, Number.NEGATIVE_INFINITY],
+      [-0, -0],
+    ];
+    for (const dtype of dtypes) {
+      const a = allocate(dtype, n) as WasmElementwiseArray;
+      const b = allocate(dtype, n) as WasmElementwiseArray;
+      pairs.forEach(([x, y], i) => {
+        a[i] = x!;
+        b[i] = y!;
+      });
+      const max = wasmBinary("maximum", a, "contiguous", b, "contiguous", n)!;
+      const min = wasmBinary("minimum", a, "contiguous", b, "contiguous", n)!;
+      pairs.forEach(([x, y], i) => {
+        expect(Object.is(max[i], Math.max(x!, y!)), `max(${x}, ${y})`).toBe(true);
+        expect(Object.is(min[i], Math.min(x!, y!)), `min(${x}, ${y})`).toBe(true);
+      });
+    }
+  });
+
+  it("matches the JavaScript kernel on arbitrary float32 data (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.float32Array({ minLength: THRESHOLD, maxLength: THRESHOLD + 9 }),
+        fc.constantFrom(...WASM_BINARY_OPS),
+        (values, op) => {
+          const b = values.slice().reverse();
+          const out = wasmBinary(op, values, "contiguous", b, "contiguous", values.length)!;
+          const expected = jsBinary(
+            op,
+            "float32",
+            values,
+            "contiguous",
+            b,
+            "contiguous",
+            values.length,
+          );
+          return firstDifference(out, expected) === undefined;
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it("declines what it does not cover, leaving it to the JavaScript loops", () => {
+    const a = randomArray("float32", THRESHOLD, 1);
+    const b = randomArray("float32", THRESHOLD, 2);
+    expect(wasmBinary("add", a, "contiguous", b, "contiguous", THRESHOLD - 1)).toBeUndefined();
+    expect(wasmBinary("pow", a, "contiguous", b, "contiguous", THRESHOLD)).toBeUndefined();
+    expect(wasmBinary("add", a, "scalar", b, "scalar", THRESHOLD)).toBeUndefined();
+    const wide = randomArray("float64", THRESHOLD, 3);
+    expect(wasmBinary("add", a, "contiguous", wide, "contiguous", THRESHOLD)).toBeUndefined();
+    const ints = new Int32Array(THRESHOLD);
+    expect(wasmBinary("add", ints, "contiguous", ints, "contiguous", THRESHOLD)).toBeUndefined();
+  });
+});
+
+describe("the CPU backend's dispatch", () => {
+  const reference = createCpuBackend({ name: "cpu-js", simdElementwise: false });
+
+  /** `make` evaluated with tensors created on `backend`. */
+  function on(backend: typeof cpuBackend, make: () => Tensor): Tensor {
+    setBackend(backend);
+    try {
+      return make();
+    } finally {
+      setBackend(cpuBackend);
+    }
+  }
+
+  it.each(dtypes)(
+    "gives the JavaScript loops' results around the threshold and for every layout (%s)",
+    (dtype) => {
+      const cases: Array<[string, () => Tensor]> = [];
+      for (const length of [THRESHOLD - 1, THRESHOLD, THRESHOLD + 5]) {
+        const a = () => tensor(randomArray(dtype, length, length));
+        const b = () => tensor(randomArray(dtype, length, length + 1));
+        cases.push([`sub n=${length}`, () => sub(a(), b())]);
+        cases.push([`mul scalar n=${length}`, () => mul(scalar(0.5, dtype), a())]);
+        cases.push([`relu n=${length}`, () => relu(a())]);
+        cases.push([`sqrt n=${length}`, () => sqrt(a())]);
+      }
+      const matrix = () => reshape(tensor(randomArray(dtype, 64 * 80, 9)), [64, 80]);
+      const row = () => tensor(randomArray(dtype, 80, 10));
+      // Broadcast rows and transposed operands are not contiguous: they stay on the JS loops.
+      cases.push(["[64,80] + [80]", () => add(matrix(), row())]);
+      cases.push(["transposed", () => maximum(transpose(matrix()), transpose(matrix()))]);
+      cases.push(["[1,n] shaped", () => neg(reshape(matrix(), [1, 64 * 80]))]);
+      for (const [label, make] of cases) {
+        const simd = on(cpuBackend, make);
+        const js = on(reference, make);
+        expect(simd.shape, label).toEqual(js.shape);
+        expect(firstDifference(simd.toTypedArray(), js.toTypedArray()), label).toBe(undefined);
+      }
+    },
+  );
+});
