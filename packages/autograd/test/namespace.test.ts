@@ -15,6 +15,7 @@ const backendOnly = [
   "toBackend",
   "matmulInfo",
   "setMatmulThreads",
+  "elementwiseInfo",
 ];
 
 describe("the op namespace", () => {

@@ -96,4 +96,10 @@ export {
 } from "./random";
 export { broadcastShapes, type Shape, shapesEqual, sizeOf } from "./shape";
 export { type NestedArray, Tensor } from "./tensor";
-export { type MatmulInfo, matmulInfo, setMatmulThreads } from "./wasm/index";
+export {
+  type ElementwiseInfo,
+  elementwiseInfo,
+  type MatmulInfo,
+  matmulInfo,
+  setMatmulThreads,
+} from "./wasm/index";
