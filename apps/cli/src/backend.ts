@@ -1,5 +1,11 @@
 /** `--backend`: choosing the tensor backend and saying which one runs and why. */
-import { type Backend, cpuBackend, setBackend } from "@puregrad/tensor";
+import {
+  type Backend,
+  cpuBackend,
+  elementwiseInfo,
+  matmulInfo,
+  setBackend,
+} from "@puregrad/tensor";
 import type { BackendChoice } from "./context.js";
 import { runError } from "./errors.js";
 import type { Output } from "./output.js";
@@ -27,6 +33,27 @@ async function importGpuEntryPoint(): Promise<GpuEntryPoint | string> {
   }
 }
 
+/** What the CPU backend's kernels run on, and why not WebAssembly where they fell back. */
+function cpuKernels(): string {
+  const matmul = matmulInfo();
+  const elementwise = elementwiseInfo();
+  return [
+    matmul.simd
+      ? `matmul: WebAssembly SIMD, up to ${matmul.threads} thread(s)`
+      : `matmul: JavaScript (${matmul.reason})`,
+    elementwise.simd
+      ? "elementwise: WebAssembly SIMD"
+      : `elementwise: JavaScript (${elementwise.reason})`,
+  ].join("; ");
+}
+
+/** `chosen`, its reason extended with the CPU kernels' account when the CPU backend runs. */
+function withKernels(chosen: ChosenBackend): ChosenBackend {
+  return chosen.backend === cpuBackend
+    ? { ...chosen, reason: `${chosen.reason} (${cpuKernels()})` }
+    : chosen;
+}
+
 /**
  * Chooses the backend for `choice` without switching to it. `cpu` never loads gpu.js; `gpu` and
  * `auto` go through the tensor package's `selectBackend`, whose reason says which gpu.js mode
@@ -35,20 +62,20 @@ async function importGpuEntryPoint(): Promise<GpuEntryPoint | string> {
  */
 export async function chooseBackend(choice: BackendChoice): Promise<ChosenBackend> {
   if (choice === "cpu")
-    return { backend: cpuBackend, reason: `cpu: requested; using ${cpuBackend.name}` };
+    return withKernels({ backend: cpuBackend, reason: `cpu: requested; using ${cpuBackend.name}` });
   const gpu = await importGpuEntryPoint();
   if (typeof gpu === "string") {
     if (choice === "gpu")
       throw runError(
         `--backend gpu: the GPU backend cannot be loaded (${gpu}). Use --backend cpu.`,
       );
-    return {
+    return withKernels({
       backend: cpuBackend,
       reason: `auto: no GPU backend in this installation (${gpu}); using ${cpuBackend.name}`,
-    };
+    });
   }
   try {
-    return await gpu.selectBackend(choice);
+    return withKernels(await gpu.selectBackend(choice));
   } catch (cause) {
     throw runError(
       `--backend ${choice}: ${cause instanceof Error ? cause.message : String(cause)}. Use --backend cpu.`,
