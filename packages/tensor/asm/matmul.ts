@@ -6,8 +6,9 @@
 // columns, each laid out depth-major (element p of every row, then p + 1, ...), so that the
 // micro-kernel reads both with unit stride whatever the operands' orientation; transposes cost
 // only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. (op(b) stays in
-// place when it is b itself and op(a) has few rows: see DIRECT_B_MAX_ROW_TILES.) The micro-kernel
-// keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once.
+// place when it is b itself and op(a) has a single row tile: see FEW_ROW_TILES.) The micro-kernel
+// keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once;
+// a last row tile of fewer than MR rows gets a kernel of its own height.
 //
 // Threads: every participating thread calls `participate` on the same job in shared memory and
 // takes work units with atomic counters: first packing units, then (after all are packed) tile
@@ -18,9 +19,12 @@
 // descheduled on a busy machine does not hold up the product.
 
 const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
-// Packing op(b) pays off when many row tiles reuse its panels; for a few rows of op(a) (the
-// batch of a layer's forward pass, say) the micro-kernel reads b in place when b is stored k×n.
-const DIRECT_B_MAX_ROW_TILES = 4;
+// For a few row tiles of op(a) (the batch of a layer's forward pass, say) a tile unit spans all
+// of them, so it alone uses its column panels of op(b) and packs them itself, right before use:
+// they are still in cache, no thread waits for another's packing, and the work splits along n.
+// A single row tile reads b in place when b is stored k×n (packing would copy each element to
+// use it once).
+const FEW_ROW_TILES = 4;
 const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
 // Job descriptor: 1536 bytes at `job`, which the caller keeps free. Counters that threads bump
@@ -49,6 +53,7 @@ const ROW_TILES_PER_TILE_UNIT: usize = 444;
 const PANELS_PER_TILE_UNIT: usize = 448;
 const TILE_UNITS: usize = 452;
 const DIRECT_B: usize = 456;
+const B_PACKED_BY_TILE_UNITS: usize = 460;
 // One byte per unit, pack units first: 1 once the unit is finished. Units are at most
 // 3·MAX_SPLITS: MAX_SPLITS for each operand's packing and for the tiles.
 const FINISHED: usize = 512; // the descriptor ends at byte FINISHED + 1024
@@ -103,13 +108,15 @@ export function configure(
   const rowTilesPerPackUnit = (rowTiles + packSplits - 1) / packSplits;
   const panelsPerPackUnit = (panels + packSplits - 1) / packSplits;
   const aPackUnits = (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
-  const directB = !transB && rowTiles <= DIRECT_B_MAX_ROW_TILES;
-  const bPackUnits = directB ? 0 : (panels + panelsPerPackUnit - 1) / panelsPerPackUnit;
-  // Tile units: whole panels' columns of row tiles while there are many panels, else panels
-  // split into runs of row tiles. Either way at most about tileSplits units.
+  const fewRowTiles = rowTiles <= FEW_ROW_TILES;
+  const directB = !transB && fewRowTiles;
+  const bPackUnits = fewRowTiles ? 0 : (panels + panelsPerPackUnit - 1) / panelsPerPackUnit;
+  // Tile units: whole panels' columns of row tiles while there are many panels (always when
+  // there are few row tiles), else panels split into runs of row tiles. Either way at most
+  // about tileSplits units.
   const tileSplits = participants === 1 ? 1 : min(16 * participants, MAX_SPLITS);
   const panelsPerTileUnit = (panels + tileSplits - 1) / tileSplits;
-  const rowSplits = max(1, tileSplits / max(1, panels));
+  const rowSplits = fewRowTiles ? 1 : max(1, tileSplits / max(1, panels));
   const rowTilesPerTileUnit = max(1, (rowTiles + rowSplits - 1) / rowSplits);
   const tileUnits =
     ((panels + panelsPerTileUnit - 1) / panelsPerTileUnit) *
@@ -130,6 +137,7 @@ export function configure(
   store<i32>(job + PANELS_PER_PACK_UNIT, panelsPerPackUnit);
   store<i32>(job + PACK_UNITS, aPackUnits + bPackUnits);
   store<i32>(job + DIRECT_B, directB);
+  store<i32>(job + B_PACKED_BY_TILE_UNITS, fewRowTiles && !directB);
   store<i32>(job + ROW_TILES_PER_TILE_UNIT, rowTilesPerTileUnit);
   store<i32>(job + PANELS_PER_TILE_UNIT, panelsPerTileUnit);
   store<i32>(job + TILE_UNITS, tileUnits);
@@ -257,40 +265,33 @@ function packUnit<T>(job: usize, unit: i32, flag: i32): void {
         );
     }
   } else {
-    const n = load<i32>(job + N);
-    const transB = load<i32>(job + TRANS_B) !== 0;
-    const b = load<u32>(job + B) as usize;
     const nr = panelWidth(<i32>size);
     const perUnit = load<i32>(job + PANELS_PER_PACK_UNIT);
     const firstPanel = (unit - aPackUnits) * perUnit;
-    const endPanel = min(firstPanel + perUnit, (n + nr - 1) / nr);
+    const endPanel = min(firstPanel + perUnit, (load<i32>(job + N) + nr - 1) / nr);
     for (let panel = firstPanel; panel < endPanel; panel++) {
       if (isFinished(job, flag)) return;
-      const j0 = panel * nr;
-      const destination = (load<u32>(job + PACKED_B) as usize) + <usize>(panel * nr) * depthBytes;
-      // Column j of op(b) is row j of b stored n×k when transposed.
-      if (transB)
-        packPanel<T>(
-          b + <usize>j0 * depthBytes,
-          depthBytes,
-          size,
-          min(nr, n - j0),
-          nr,
-          k,
-          destination,
-        );
-      else
-        packPanel<T>(
-          b + <usize>j0 * size,
-          size,
-          <usize>n * size,
-          min(nr, n - j0),
-          nr,
-          k,
-          destination,
-        );
+      packColumnPanel<T>(job, panel);
     }
   }
+}
+
+/** Packs column panel `panel` of op(b) into its place in PACKED_B. */
+function packColumnPanel<T>(job: usize, panel: i32): void {
+  const size = sizeof<T>();
+  const k = load<i32>(job + K);
+  const depthBytes = <usize>k * size;
+  const n = load<i32>(job + N);
+  const transB = load<i32>(job + TRANS_B) !== 0;
+  const b = load<u32>(job + B) as usize;
+  const nr = panelWidth(<i32>size);
+  const j0 = panel * nr;
+  const destination = (load<u32>(job + PACKED_B) as usize) + <usize>(panel * nr) * depthBytes;
+  // Column j of op(b) is row j of b stored n×k when transposed.
+  if (transB)
+    packPanel<T>(b + <usize>j0 * depthBytes, depthBytes, size, min(nr, n - j0), nr, k, destination);
+  else
+    packPanel<T>(b + <usize>j0 * size, size, <usize>n * size, min(nr, n - j0), nr, k, destination);
 }
 
 /**
@@ -407,9 +408,14 @@ function tileUnit<T>(job: usize, unit: i32, flag: i32): void {
   const endTile = min(firstTile + rowTilesPerUnit, rowTiles);
   const depthBytes = <usize>k * size;
   const directB = load<i32>(job + DIRECT_B) !== 0;
+  const packsB = load<i32>(job + B_PACKED_BY_TILE_UNITS) !== 0;
   const packedA = load<u32>(job + PACKED_A) as usize;
   const c = load<u32>(job + C) as usize;
   for (let panel = firstPanel; panel < endPanel; panel++) {
+    if (packsB) {
+      if (isFinished(job, flag)) return;
+      packColumnPanel<T>(job, panel);
+    }
     const j0 = panel * nr;
     const bPanel = directB
       ? (load<u32>(job + B) as usize) + <usize>j0 * size
@@ -433,9 +439,32 @@ function tileUnit<T>(job: usize, unit: i32, flag: i32): void {
 
 /**
  * c[r][j] = Σ_p a[p][r]·b[p][j] for r < rows, j < cols, from a packed row panel a (k×MR) and
- * column panel b (k×NR): the register-blocked core, MR×NR sums in eight v128 accumulators.
+ * column panel b (k×NR): the register-blocked core, MR×NR sums in eight v128 accumulators. A
+ * last row tile of fewer than MR rows gets a kernel of its own height, so that it does not
+ * compute (and load) the padding rows: 10 rows cost 4 + 4 + 2 rows of work, not 12.
  */
 function microTile<T>(
+  a: usize,
+  b: usize,
+  bStride: usize,
+  k: i32,
+  c: usize,
+  rowBytes: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  if (rows >= MR) inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, MR, cols));
+  else if (rows === 3) inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, 3, cols));
+  else if (rows === 2) inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, 2, cols));
+  else inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, 1, cols));
+}
+
+/**
+ * microTile for exactly `rows` rows (1 to MR). Inlined at each call with a constant `rows`, so
+ * that the optimizer drops the accumulators and loads of the missing rows: one source for the
+ * four kernels. Each row's sums are the same operations in the same order whatever the height.
+ */
+function microTileOfHeight<T>(
   a: usize,
   b: usize,
   bStride: usize,
@@ -464,15 +493,21 @@ function microTile<T>(
       const a0 = v128.load_splat<T>(a);
       c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
       c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
-      const a1 = v128.load_splat<T>(a, size);
-      c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-      c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
-      const a2 = v128.load_splat<T>(a, 2 * size);
-      c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-      c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
-      const a3 = v128.load_splat<T>(a, 3 * size);
-      c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-      c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+      if (rows > 1) {
+        const a1 = v128.load_splat<T>(a, size);
+        c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
+        c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+      }
+      if (rows > 2) {
+        const a2 = v128.load_splat<T>(a, 2 * size);
+        c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
+        c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+      }
+      if (rows > 3) {
+        const a3 = v128.load_splat<T>(a, 3 * size);
+        c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
+        c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+      }
       a += <usize>MR * size;
       b += 32;
     }
@@ -483,15 +518,21 @@ function microTile<T>(
       const a0 = v128.load_splat<T>(a);
       c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
       c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
-      const a1 = v128.load_splat<T>(a, size);
-      c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-      c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
-      const a2 = v128.load_splat<T>(a, 2 * size);
-      c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-      c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
-      const a3 = v128.load_splat<T>(a, 3 * size);
-      c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-      c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+      if (rows > 1) {
+        const a1 = v128.load_splat<T>(a, size);
+        c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
+        c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+      }
+      if (rows > 2) {
+        const a2 = v128.load_splat<T>(a, 2 * size);
+        c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
+        c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+      }
+      if (rows > 3) {
+        const a3 = v128.load_splat<T>(a, 3 * size);
+        c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
+        c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+      }
       a += <usize>MR * size;
       b += bStride;
     }

@@ -71,6 +71,7 @@ const shapes = [
   { name: "(50×100)·(100×3072)", m: 50, k: 100, n: 3072, transA: false, transB: false },
   { name: "(50×100)·(3072×100)ᵀ", m: 50, k: 100, n: 3072, transA: false, transB: true },
   { name: "(10×3072)·(3072×100)", m: 10, k: 3072, n: 100, transA: false, transB: false },
+  { name: "(100×10)ᵀ·(100×3072)", m: 10, k: 100, n: 3072, transA: true, transB: false },
   { name: "(50×3072)·(3072×100)", m: 50, k: 3072, n: 100, transA: false, transB: false },
   { name: "(100×3072)ᵀ·(100×50)", m: 3072, k: 100, n: 50, transA: true, transB: false },
   { name: "1024³", m: 1024, k: 1024, n: 1024, transA: false, transB: false },

@@ -195,7 +195,8 @@ describe("wasmMatmul", () => {
   });
 
   it("gives bit-identical results on 1 and 2 threads, with both threads computing", () => {
-    // The second shape has few rows, so the kernel reads b in place instead of packing it.
+    // The second shape has few rows, so the kernel reads b in place (or, transposed, packs it
+    // in the tile units) and splits the work along n only.
     const shapes = [
       [200, 150, 190],
       [12, 300, 500],
@@ -218,6 +219,36 @@ describe("wasmMatmul", () => {
           expect(matmulInfo().lastCallThreads).toBe(2);
           expect(double).toEqual(single);
           expectClose(double, naiveMatmul(a, b, m, k, n, transA, transB), k);
+        }
+      }
+    }
+  });
+
+  it("computes products of 1 to 11 rows right and bit-identically on 1 and 2 threads", () => {
+    // Row counts around multiples of the micro-tile's 4 rows exercise the kernels for the last
+    // 1, 2 and 3 rows; both depths are large enough (≥ 2^20 flops) for 2 threads to split the
+    // product, over many column panels (the first) or few long ones (the second).
+    const depthsAndColumns = [
+      [300, 1803],
+      [3000, 181],
+    ] as const;
+    for (const [, Float] of dtypes) {
+      for (const [transA, transB] of transposes) {
+        for (const m of [1, 2, 3, 5, 6, 9, 10, 11]) {
+          for (const [k, n] of depthsAndColumns) {
+            const a = randomArray(Float, m * k, 31 + m);
+            const b = randomArray(Float, k * n, 41 + m);
+            setMatmulThreads(1);
+            const single = multiply(Float, a, b, m, k, n, transA, transB);
+            expectClose(single, naiveMatmul(a, b, m, k, n, transA, transB), k);
+            setMatmulThreads(2);
+            let double = multiply(Float, a, b, m, k, n, transA, transB);
+            for (let attempt = 0; attempt < 100 && matmulInfo().lastCallThreads < 2; attempt++) {
+              double = multiply(Float, a, b, m, k, n, transA, transB);
+            }
+            expect(matmulInfo().lastCallThreads).toBe(2);
+            expect(double).toEqual(single);
+          }
         }
       }
     }
