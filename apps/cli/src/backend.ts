@@ -7,7 +7,7 @@ import {
   setBackend,
 } from "@puregrad/tensor";
 import type { BackendChoice } from "./context.js";
-import { runError } from "./errors.js";
+import { describeError, runError } from "./errors.js";
 import type { Output } from "./output.js";
 
 /** A backend and the tensor package's one-line account of why it was chosen. */
@@ -29,7 +29,7 @@ async function importGpuEntryPoint(): Promise<GpuEntryPoint | string> {
   try {
     return (await import(GPU_ENTRY_POINT)) as GpuEntryPoint;
   } catch (cause) {
-    return cause instanceof Error ? cause.message : String(cause);
+    return describeError(cause);
   }
 }
 
@@ -77,9 +77,7 @@ export async function chooseBackend(choice: BackendChoice): Promise<ChosenBacken
   try {
     return withKernels(await gpu.selectBackend(choice));
   } catch (cause) {
-    throw runError(
-      `--backend ${choice}: ${cause instanceof Error ? cause.message : String(cause)}. Use --backend cpu.`,
-    );
+    throw runError(`--backend ${choice}: ${describeError(cause)}. Use --backend cpu.`);
   }
 }
 

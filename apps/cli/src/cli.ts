@@ -16,7 +16,7 @@ import {
   parsePositiveInteger,
   type RawGlobalOptions,
 } from "./context.js";
-import { CliError, ExitCode, usageError } from "./errors.js";
+import { CliError, describeError, ExitCode, usageError } from "./errors.js";
 import { handleInterrupts } from "./interrupt.js";
 import type { Output, OutputStream } from "./output.js";
 
@@ -338,7 +338,7 @@ function exitCodeOf(error: unknown, output: Output, argv: readonly string[]): nu
     return error.exitCode;
   }
   // Anything else is a bug or an error from below the CLI (e.g. a shape error from a loss module).
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   if (output.verbose && error instanceof Error && error.stack) output.error(error.stack);
   else
     output.error(

@@ -39,3 +39,7 @@ export const usageError = (message: string): CliError => new CliError(message, E
 
 /** A {@link CliError} for a run, a data check or a load that failed (exit 1). */
 export const runError = (message: string): CliError => new CliError(message, ExitCode.failed);
+
+/** The message of a thrown value (an `Error`'s message, anything else as a string). */
+export const describeError = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pg from "@puregrad/autograd";
 import type { Loss } from "@puregrad/nn";
-import { usageError } from "./errors.js";
+import { describeError, usageError } from "./errors.js";
 import type { ModuleHooksData } from "./module-hooks.js";
 
 /** A loss loaded from a user module, with where it came from. */
@@ -75,9 +75,7 @@ export async function loadLossModule(path: string): Promise<LoadedLoss> {
   try {
     namespace = await import(pathToFileURL(absolutePath).href);
   } catch (cause) {
-    throw usageError(
-      `--loss-module ${path}: the module failed to load: ${cause instanceof Error ? cause.message : String(cause)}`,
-    );
+    throw usageError(`--loss-module ${path}: the module failed to load: ${describeError(cause)}`);
   }
   const candidates = [
     ["default", namespace.default],
@@ -117,7 +115,7 @@ function probeLoss(loss: Loss, path: string): string | undefined {
     value = loss(logits, labels);
   } catch (cause) {
     throw usageError(
-      `--loss-module ${path}: the loss threw on a test batch of logits [2, 3] and int32 labels [2]: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `--loss-module ${path}: the loss threw on a test batch of logits [2, 3] and int32 labels [2]: ${describeError(cause)}`,
     );
   }
   if (!(value instanceof pg.Tensor)) {

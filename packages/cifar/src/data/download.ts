@@ -10,6 +10,7 @@ import {
   type CifarDataError,
   checksumMismatch,
   type DownloadAborted,
+  describeCause,
   downloadFailed,
   writeError,
 } from "./errors.js";
@@ -281,7 +282,7 @@ async function extractArchive(
       _tag: "ArchiveInvalid",
       path: archive,
       cause,
-      message: `${archive}: not a CIFAR-10 binary archive (${cause instanceof Error ? cause.message : String(cause)}); it has been deleted and nothing was written to ${dest}. Check the URL.`,
+      message: `${archive}: not a CIFAR-10 binary archive (${describeCause(cause)}); it has been deleted and nothing was written to ${dest}. Check the URL.`,
     });
   } finally {
     await rm(staging, { recursive: true, force: true });

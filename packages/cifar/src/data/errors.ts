@@ -171,7 +171,8 @@ export type CifarDataError =
   | ArchiveInvalid
   | DestinationExists;
 
-const describe = (cause: unknown): string =>
+/** The message of a thrown value (an `Error`'s message, anything else as a string). */
+export const describeCause = (cause: unknown): string =>
   cause instanceof Error ? cause.message : String(cause);
 
 /** Maps a Node filesystem error on `path` to `FileNotFound` or `ReadFailed`. */
@@ -186,14 +187,14 @@ export const readError = (path: string, cause: unknown): FileNotFound | ReadFail
         _tag: "ReadFailed",
         path,
         cause,
-        message: `${path}: cannot be read (${describe(cause)}). Check that it is a readable file.`,
+        message: `${path}: cannot be read (${describeCause(cause)}). Check that it is a readable file.`,
       };
 
 export const writeError = (path: string, cause: unknown): WriteFailed => ({
   _tag: "WriteFailed",
   path,
   cause,
-  message: `${path}: cannot be written (${describe(cause)}). Check free space and permissions.`,
+  message: `${path}: cannot be written (${describeCause(cause)}). Check free space and permissions.`,
 });
 
 export const checksumMismatch = (
@@ -220,6 +221,6 @@ export const downloadFailed = (
   cause,
   message:
     status === null
-      ? `${url}: download failed (${describe(cause)}). Check the network and rerun; a partial download is resumed.`
+      ? `${url}: download failed (${describeCause(cause)}). Check the network and rerun; a partial download is resumed.`
       : `${url}: the server answered HTTP ${status}. Check the URL (or use a mirror) and rerun.`,
 });

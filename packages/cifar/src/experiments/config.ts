@@ -8,6 +8,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import * as t from "io-ts";
 import { BATCH_FILES, FEATURES } from "../data/format.js";
+import { describeError } from "../report/files.js";
 import {
   anyInteger,
   arrayOf,
@@ -528,7 +529,7 @@ export function readConfigFile(
       return E.left({
         _tag: "ConfigFileError",
         path,
-        message: `cannot read config ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `cannot read config ${path}: ${describeError(error)}`,
       });
     }
     return decodeConfigFile(json);

@@ -3,7 +3,12 @@ import { mkdir } from "node:fs/promises";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { CifarDataError } from "../data/errors.js";
-import type { JsonLinesParseError, ReadFileError, WriteFileError } from "../report/files.js";
+import {
+  describeError,
+  type JsonLinesParseError,
+  type ReadFileError,
+  type WriteFileError,
+} from "../report/files.js";
 import type { SafetensorsFormatError } from "../report/safetensors.js";
 import type { ConfigError } from "./codecs.js";
 import type { ConfigFileError } from "./config.js";
@@ -84,7 +89,7 @@ export async function ensureDirectory(path: string): Promise<void> {
     fail({
       _tag: "WriteFileError",
       path,
-      message: `cannot create folder ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      message: `cannot create folder ${path}: ${describeError(error)}`,
     });
   }
 }

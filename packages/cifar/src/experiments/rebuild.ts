@@ -3,6 +3,7 @@ import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
+import { describeError } from "../report/files.js";
 import { attempt, type ExperimentError, fail } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { type ExperimentResult, runExperimentConfig } from "./experiment.js";
@@ -81,7 +82,7 @@ export function rebuildReport(
         fail({
           _tag: "InvalidResults",
           path: resultsPath,
-          message: `cannot read ${resultsPath}: ${error instanceof Error ? error.message : String(error)}`,
+          message: `cannot read ${resultsPath}: ${describeError(error)}`,
         });
       }
       const summary = ExperimentSummaryCodec.decode(json);

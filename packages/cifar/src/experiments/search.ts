@@ -9,7 +9,7 @@ import { foldIn, key, uniform } from "@puregrad/tensor";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import * as t from "io-ts";
-import { appendLine, readJsonLines, writeFileAtomic } from "../report/files.js";
+import { appendLine, describeError, readJsonLines, writeFileAtomic } from "../report/files.js";
 import {
   dataSourceBanner,
   markdownImage,
@@ -171,7 +171,7 @@ function readSearchConfig(path: string): TE.TaskEither<ExperimentError, SearchCo
       return E.left({
         _tag: "InvalidResults",
         path,
-        message: `cannot read the search config ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `cannot read the search config ${path}: ${describeError(error)}`,
       });
     }
     return decodeSearchConfig(json);

@@ -37,7 +37,8 @@ export interface JsonLinesParseError {
   readonly message: string;
 }
 
-const describeError = (error: unknown): string =>
+/** The message of a thrown value (an `Error`'s message, anything else as a string). */
+export const describeError = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
 const errorCode = (error: unknown): string | undefined =>

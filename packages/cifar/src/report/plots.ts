@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import * as TE from "fp-ts/lib/TaskEither.js";
 import type { TopLevelSpec } from "vega-lite";
-import { type WriteFileError, writeFileAtomic } from "./files.js";
+import { describeError, type WriteFileError, writeFileAtomic } from "./files.js";
 
 /** A font for plot text: a family name and the font files that provide it (regular first). */
 export interface PlotFont {
@@ -186,7 +186,7 @@ export function renderVegaLite(
     } catch (error) {
       return E.left({
         _tag: "PlotRenderError",
-        message: `cannot render plot: ${error instanceof Error ? error.message : String(error)}`,
+        message: `cannot render plot: ${describeError(error)}`,
       });
     }
   };
