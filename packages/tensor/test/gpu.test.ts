@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { coalesceAxes } from "../src/cpu/strided";
 import { createBackendOnDevice } from "../src/gpu/backend";
 import { type Device, GpuJsDevice } from "../src/gpu/device";
 import { createGpuBackend, GPU_MODES, measureMatmul, selectBackend } from "../src/gpu/index";
-import { coalesceAxes } from "../src/gpu/kernels";
 import {
   abs,
   add,
@@ -347,15 +347,15 @@ describe("axis coalescing", () => {
       coalesceAxes(
         [2, 1, 3, 4],
         [
-          { strides: [12, 12, 4, 1], offset: 0 },
-          { strides: [0, 0, 4, 1], offset: 5 },
+          [12, 12, 4, 1],
+          [0, 0, 4, 1],
         ],
       ),
     ).toEqual({
-      shape: [2, 12],
-      operands: [
-        { strides: [12, 1], offset: 0 },
-        { strides: [0, 1], offset: 5 },
+      extents: [2, 12],
+      steps: [
+        [12, 1],
+        [0, 1],
       ],
     });
   });

@@ -1,8 +1,10 @@
 /**
  * Drops extent-1 axes and merges neighbouring axes that every operand walks contiguously, so
  * that e.g. a same-shape add becomes one line and `[n,m] + [m]` becomes n lines of m.
+ * `strides[i]` are operand `i`'s element strides along `shape`; `steps[i]` are its strides along
+ * the merged `extents`. Shared by the CPU line walker and the GPU kernel generator.
  */
-function coalesce(
+export function coalesceAxes(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
 ): { extents: number[]; steps: number[][] } {
@@ -41,7 +43,7 @@ export function forEachLine(
   visit: (offsets: number[], length: number, innerStrides: readonly number[]) => void,
 ): void {
   for (const extent of shape) if (extent === 0) return;
-  const { extents, steps } = coalesce(shape, strides);
+  const { extents, steps } = coalesceAxes(shape, strides);
   const offsets = strides.map(() => 0);
   const rank = extents.length;
   if (rank === 0) {

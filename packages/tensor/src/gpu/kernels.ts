@@ -1,4 +1,5 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from "../backend";
+import { coalesceAxes } from "../cpu/strided";
 
 /**
  * Everything a device needs to compile and run one gpu.js kernel: the kernel's JavaScript
@@ -94,44 +95,6 @@ export interface StridedOperand {
 }
 
 /**
- * Drops extent-1 axes and merges neighbours that every operand walks contiguously, so a
- * same-shape op becomes one axis and `[n, m] + [m]` two: fewer index divisions per element
- * and fewer distinct kernels to compile.
- */
-export function coalesceAxes(
-  shape: readonly number[],
-  operands: readonly StridedOperand[],
-): { shape: number[]; operands: StridedOperand[] } {
-  const extents: number[] = [];
-  const strides: number[][] = operands.map(() => []);
-  shape.forEach((extent, axis) => {
-    if (extent === 1) return;
-    const last = extents.length - 1;
-    const mergeable =
-      last >= 0 &&
-      operands.every((operand, index) => strides[index][last] === operand.strides[axis] * extent);
-    if (mergeable) {
-      extents[last] *= extent;
-      operands.forEach((operand, index) => {
-        strides[index][last] = operand.strides[axis];
-      });
-    } else {
-      extents.push(extent);
-      operands.forEach((operand, index) => {
-        strides[index].push(operand.strides[axis]);
-      });
-    }
-  });
-  return {
-    shape: extents,
-    operands: operands.map((operand, index) => ({
-      strides: strides[index],
-      offset: operand.offset,
-    })),
-  };
-}
-
-/**
  * `out[index] = expression(v0, v1, ...)` where `vi = xi[offset_i + index · strides_i]` over a
  * dense row-major `shape`. Unary ops, broadcasting binary ops, `where` and strided copies are
  * all this one kernel with a different expression; shapes and strides are constants.
@@ -141,11 +104,14 @@ function stridedMap(
   shape: readonly number[],
   operands: readonly StridedOperand[],
 ): KernelSpec {
-  const coalesced = coalesceAxes(shape, operands);
-  const rank = coalesced.shape.length;
+  const { extents, steps } = coalesceAxes(
+    shape,
+    operands.map((operand) => operand.strides),
+  );
+  const rank = extents.length;
   const constants: Record<string, number> = {};
   const lines: string[] = ["let rest = this.thread.x;"];
-  coalesced.shape.forEach((extent, axis) => {
+  extents.forEach((extent, axis) => {
     constants[`e${axis}`] = extent;
   });
   for (let axis = rank - 1; axis > 0; axis--) {
@@ -154,10 +120,10 @@ function stridedMap(
     lines.push(`rest = q${axis};`);
   }
   lines.push("const i0 = rest;");
-  coalesced.operands.forEach((operand, index) => {
+  operands.forEach((operand, index) => {
     constants[`o${index}`] = operand.offset;
     const terms = [`this.constants.o${index}`];
-    operand.strides.forEach((stride, axis) => {
+    steps[index].forEach((stride, axis) => {
       constants[`s${index}_${axis}`] = stride;
       terms.push(`i${axis} * this.constants.s${index}_${axis}`);
     });

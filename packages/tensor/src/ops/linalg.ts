@@ -12,8 +12,9 @@ export interface MatmulOptions {
 
 /**
  * Matrix product of 2-D float tensors: `op(a) · op(b)` where `op` transposes when asked, so
- * `matmul(x, w, { transposeB: true })` computes x·wᵀ without copying w. Products accumulate in
- * float64.
+ * `matmul(x, w, { transposeB: true })` computes x·wᵀ without copying w. Accumulation is the
+ * backend's: the default CPU backend's WebAssembly kernel accumulates in the input dtype (float32
+ * in float32, as BLAS does); its JavaScript fallback `blockedMatmul` accumulates in float64.
  * @throws RangeError `matmul: shapes [2,3] and [4,5] are incompatible` or for non-2-D inputs;
  * TypeError `matmul: dtype mismatch float32 vs float64` or for int32.
  * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])).item() // 11
