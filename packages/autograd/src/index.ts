@@ -27,6 +27,7 @@ export {
   eye,
   type FloatDType,
   foldIn,
+  formatShape,
   fromTypedArray,
   full,
   fullLike,

@@ -55,11 +55,6 @@ export function describeValue(value: unknown): string {
   return name ? `an instance of ${name}` : "an object";
 }
 
-/** `[2,3]`: a shape as error messages print it (as `@puregrad/tensor` does). */
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(",")}]`;
-}
-
 /**
  * Where a leaf sits, for error messages: `"argument 0 at layers[1].W"` or `"argument 0"`.
  *

@@ -3,14 +3,13 @@
  *
  * @module
  */
-import { onesLike, shapesEqual, Tensor } from "@puregrad/tensor";
+import { formatShape, onesLike, shapesEqual, Tensor } from "@puregrad/tensor";
 import { backpropagate } from "./backward.js";
 import { reshape } from "./primitives.js";
 import {
   assertSameStructure,
   describeValue,
   type FlatTree,
-  formatShape,
   locate,
   treeFlatten,
 } from "./pytree.js";

@@ -94,7 +94,7 @@ export {
   type UniformOptions,
   uniform,
 } from "./random";
-export { broadcastShapes, type Shape, shapesEqual, sizeOf } from "./shape";
+export { broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from "./shape";
 export { type NestedArray, Tensor } from "./tensor";
 export {
   type ElementwiseInfo,

@@ -1,7 +1,10 @@
 /** A tensor's extent along each axis, outermost first. Tensors hold frozen copies. */
 export type Shape = readonly number[];
 
-/** `[2,3]`: the form every error message uses. */
+/**
+ * A shape as every puregrad error message prints it: no spaces, `[]` for a scalar.
+ * @example formatShape([2, 3]) // "[2,3]"
+ */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(",")}]`;
 }
