@@ -76,7 +76,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 }
 
 /** A 32-bit integer seed (what the PRNG keys take). */
-export function parseSeed(text: string): number {
+function parseSeed(text: string): number {
   const seed = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(seed) || Math.abs(seed) > 2 ** 31) {
     throw usageError(`--seed must be an integer between -2^31 and 2^31; got "${text}".`);

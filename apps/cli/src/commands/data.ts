@@ -236,7 +236,7 @@ async function locate(context: CommandContext): Promise<string> {
 }
 
 /** A data-layer error as a CLI error: its message already says what to do. */
-export function dataError(error: CifarDataError): CliError {
+function dataError(error: CifarDataError): CliError {
   return new CliError(
     error.message,
     error._tag === "DownloadAborted" ? ExitCode.interrupted : ExitCode.failed,

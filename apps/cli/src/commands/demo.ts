@@ -3,7 +3,7 @@ import type { CommandContext } from "../context.js";
 import { experimentCommand } from "./experiment.js";
 
 /** Epochs per run of the demo: enough to see the loss fall, few enough for well under a minute. */
-export const DEMO_EPOCHS = 2;
+const DEMO_EPOCHS = 2;
 
 /**
  * Runs preset `a1` (four runs and two gradient checks) with {@link DEMO_EPOCHS} epochs per run,

@@ -37,7 +37,7 @@ export interface SearchCommandOptions {
  * Parses `--shard i/n`: 0-based, 0 ≤ i < n, so `$SLURM_ARRAY_TASK_ID/$N` works as it is.
  * @throws CliError (exit 2) otherwise
  */
-export function shardOf(text: string): Shard {
+function shardOf(text: string): Shard {
   const shard = parseShard(text);
   if (E.isLeft(shard)) {
     throw usageError(

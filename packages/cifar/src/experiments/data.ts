@@ -49,11 +49,7 @@ function recordCount(parts: SplitSpec["train"]): number {
  * The synthetic stand-in for a split: each set as large as the split's set, capped by `sizes`
  * (so `all` does not generate 49000 images, and a 100-image overfit split stays 100 images).
  */
-export function syntheticFor(
-  split: SplitConfig,
-  sizes: SyntheticSizes,
-  reason: string,
-): ResolvedData {
+function syntheticFor(split: SplitConfig, sizes: SyntheticSizes, reason: string): ResolvedData {
   const spec = splitSpec(split);
   const data = syntheticCifar10({
     seed: SYNTHETIC_DATA_SEED,

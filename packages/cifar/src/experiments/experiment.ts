@@ -55,7 +55,7 @@ const slugOf = (text: string): string =>
     .slice(0, 60);
 
 /** The run's folder relative to the experiment folder, e.g. `runs/02-lambda-0-eta-0.001`. */
-export const runDirectoryOf = (index: number, group: string, name: string): string =>
+const runDirectoryOf = (index: number, group: string, name: string): string =>
   `runs/${String(index + 1).padStart(2, "0")}-${slugOf(`${group} ${name}`)}`;
 
 const sameSource = (a: DataSource, b: DataSource) => JSON.stringify(a) === JSON.stringify(b);

@@ -37,7 +37,7 @@ export const RUN_FILES = {
 } as const;
 
 /** A Markdown link with a relative target (segments URL-encoded). */
-export const markdownLink = (label: string, relativePath: string): string =>
+const markdownLink = (label: string, relativePath: string): string =>
   `[${label}](${relativePath.split("/").map(encodeURIComponent).join("/")})`;
 
 /** Renders a plot and writes it; a rendering failure (e.g. no font) becomes a warning, not an error. */
@@ -129,7 +129,7 @@ const statusCell = (run: RunSummary): string =>
   run.status === "diverged" ? `diverged (epoch ${run.divergedAtEpoch})` : run.status;
 
 /** The accuracy table of all runs. */
-export function runsTable(runs: readonly RunSummary[]): string {
+function runsTable(runs: readonly RunSummary[]): string {
   const grouped = runs.some((run) => run.group !== "");
   return markdownTable(
     [
@@ -157,7 +157,7 @@ export function runsTable(runs: readonly RunSummary[]): string {
  * Test accuracy with runs side by side by group: one row per run name, one column per group
  * (e.g. A1 bonus: settings × B1–B4). `undefined` when the runs have fewer than two groups.
  */
-export function groupComparisonTable(runs: readonly RunSummary[]): string | undefined {
+function groupComparisonTable(runs: readonly RunSummary[]): string | undefined {
   const groups = [...new Set(runs.map((run) => run.group))];
   if (groups.length < 2) return undefined;
   const names = [...new Set(runs.map((run) => run.name))];

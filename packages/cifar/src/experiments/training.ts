@@ -63,7 +63,7 @@ export function modelOf(model: ModelConfig, inputSize: number, dtype: "float32" 
 }
 
 /** η as a function of the 0-based update count, from the optimizer's η and the schedule. */
-export function scheduleOf(config: RunConfig, stepsPerEpoch: number): Schedule {
+function scheduleOf(config: RunConfig, stepsPerEpoch: number): Schedule {
   const learningRate = config.optimizer.learningRate;
   switch (config.schedule.type) {
     case "constant":
@@ -98,7 +98,7 @@ function optimizerOf(config: RunConfig, schedule: Schedule) {
 }
 
 /** The pure training functions of a run config. */
-export function trainerOf(
+function trainerOf(
   config: RunConfig,
   loss: Loss,
   inputSize: number,
