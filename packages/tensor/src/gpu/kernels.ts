@@ -89,7 +89,7 @@ const binaryExpressions: { readonly [Op in BinaryOp]: string } = {
 };
 
 /** One operand of a strided map: its element strides along the map's axes, and an offset. */
-export interface StridedOperand {
+interface StridedOperand {
   readonly strides: readonly number[];
   readonly offset: number;
 }
