@@ -3,12 +3,11 @@
  * (named runs and gradient checks) and a random search. Decoding fills every default, rejects
  * unknown keys and out-of-range values, and reports the path of each bad field.
  */
-import { readFile } from "node:fs/promises";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import * as t from "io-ts";
 import { BATCH_FILES, FEATURES } from "../data/format.js";
-import { describeError } from "../report/files.js";
+import { readJsonFile } from "../report/files.js";
 import {
   anyInteger,
   arrayOf,
@@ -522,17 +521,14 @@ export function readConfigFile(
   path: string,
 ): TE.TaskEither<ConfigFileError | ConfigError, ConfigFile> {
   return async () => {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, "utf8"));
-    } catch (error) {
+    const json = await readJsonFile(path);
+    if (E.isLeft(json))
       return E.left({
         _tag: "ConfigFileError",
         path,
-        message: `cannot read config ${path}: ${describeError(error)}`,
+        message: `cannot read config ${path}: ${json.left}`,
       });
-    }
-    return decodeConfigFile(json);
+    return decodeConfigFile(json.right);
   };
 }
 

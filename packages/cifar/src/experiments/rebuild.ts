@@ -1,9 +1,9 @@
 /** Running a preset by name, and rebuilding a report folder from its machine-readable record. */
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
-import { describeError } from "../report/files.js";
+import { readJsonFile } from "../report/files.js";
 import { attempt, type ExperimentError, fail } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { type ExperimentResult, runExperimentConfig } from "./experiment.js";
@@ -75,17 +75,14 @@ export function rebuildReport(
     const emit: EventListener = (event) => onEvent?.(event);
     const resultsPath = join(directory, RESULTS_FILE);
     if (await exists(resultsPath)) {
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(resultsPath, "utf8"));
-      } catch (error) {
+      const json = await readJsonFile(resultsPath);
+      if (E.isLeft(json))
         fail({
           _tag: "InvalidResults",
           path: resultsPath,
-          message: `cannot read ${resultsPath}: ${describeError(error)}`,
+          message: `cannot read ${resultsPath}: ${json.left}`,
         });
-      }
-      const summary = ExperimentSummaryCodec.decode(json);
+      const summary = ExperimentSummaryCodec.decode(json.right);
       if (E.isLeft(summary))
         fail({
           _tag: "InvalidResults",

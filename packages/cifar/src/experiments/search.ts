@@ -3,13 +3,12 @@
  * JSONL log with one line per finished trial, resume, shards for job arrays, and merging the
  * shards' logs into one report.
  */
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { foldIn, key, uniform } from "@puregrad/tensor";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import * as t from "io-ts";
-import { appendLine, describeError, readJsonLines, writeFileAtomic } from "../report/files.js";
+import { appendLine, readJsonFile, readJsonLines, writeFileAtomic } from "../report/files.js";
 import {
   dataSourceBanner,
   markdownImage,
@@ -164,17 +163,14 @@ function readLog(path: string): TE.TaskEither<ExperimentError, TrialRecord[]> {
 /** Reads and decodes a search folder's `search.json`. */
 function readSearchConfig(path: string): TE.TaskEither<ExperimentError, SearchConfig> {
   return async () => {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, "utf8"));
-    } catch (error) {
+    const json = await readJsonFile(path);
+    if (E.isLeft(json))
       return E.left({
         _tag: "InvalidResults",
         path,
-        message: `cannot read the search config ${path}: ${describeError(error)}`,
+        message: `cannot read the search config ${path}: ${json.left}`,
       });
-    }
-    return decodeSearchConfig(json);
+    return decodeSearchConfig(json.right);
   };
 }
 

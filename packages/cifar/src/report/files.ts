@@ -41,6 +41,15 @@ export interface JsonLinesParseError {
 export const describeError = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
+/** Reads and parses a whole JSON file; the left side says why it could not be (unreadable, not JSON). */
+export async function readJsonFile(path: string): Promise<E.Either<string, unknown>> {
+  try {
+    return E.right(JSON.parse(await readFile(path, "utf8")));
+  } catch (error) {
+    return E.left(describeError(error));
+  }
+}
+
 const errorCode = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
     ? error.code
