@@ -96,7 +96,8 @@ export interface Backend {
   ): Storage;
   /**
    * Reduces `x`, viewed as `[outer, reduceSize, inner]`, over its middle axis into
-   * `[outer, inner]`. Floats accumulate in float64 and round once.
+   * `[outer, inner]`. The CPU backend accumulates floats in float64 and rounds once; the GPU
+   * backends accumulate in float32.
    */
   reduce(
     op: ReduceOp,

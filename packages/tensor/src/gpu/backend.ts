@@ -55,8 +55,8 @@ export interface DeviceBackendOptions {
  *   uploaded once). Nothing is ever computed in the wrong precision.
  *
  * Device results are read back only by `read` and by fallbacks. Accumulation on the device
- * is float32 (the CPU backend accumulates in float64), and NaN propagation through `max`,
- * `min`, `maximum`, `minimum`, `relu` and `argmax` follows the device's float min/max.
+ * is float32 (the CPU backend's reductions accumulate in float64), and NaN propagation through
+ * `max`, `min`, `maximum`, `minimum`, `relu` and `argmax` follows the device's float min/max.
  */
 export function createBackendOnDevice(device: Device, options: DeviceBackendOptions): Backend {
   const fallback = options.fallback ?? cpuBackend;

@@ -69,8 +69,8 @@ function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Tensor {
 }
 
 /**
- * Sum over `axis` (all axes by default). Floats accumulate in float64 and round once; int32
- * sums wrap modulo 2³².
+ * Sum over `axis` (all axes by default). On the CPU backend floats accumulate in float64 and
+ * round once (GPU backends accumulate in float32); int32 sums wrap modulo 2³².
  * @throws RangeError for an invalid or repeated axis.
  * @example sum(tensor([[1, 2], [3, 4]]), { axis: 0 }).toArray() // [4, 6]
  */
