@@ -7,6 +7,9 @@ export type FloatDType = "float32" | "float64";
 /** The typed arrays that back each {@link DType}: `Float32Array`, `Float64Array`, `Int32Array`. */
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
+/** The typed arrays of the float dtypes: what the matmul and SIMD kernels work on. */
+export type FloatArray = Float32Array | Float64Array;
+
 const constructors = {
   float32: Float32Array,
   float64: Float64Array,

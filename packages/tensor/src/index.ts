@@ -15,8 +15,8 @@ export type {
 export { getBackend, setBackend } from "./backend";
 export { type AllCloseOptions, allClose } from "./compare";
 export { type CpuBackendOptions, cpuBackend, createCpuBackend } from "./cpu/backend";
-export type { FloatArray, MatmulKernel } from "./cpu/matmul";
-export type { DType, FloatDType, TypedArray } from "./dtype";
+export type { MatmulKernel } from "./cpu/matmul";
+export type { DType, FloatArray, FloatDType, TypedArray } from "./dtype";
 export { isFloat } from "./dtype";
 export {
   arange,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { binaryLineKernel, unaryKernel } from "../src/cpu/elementwise";
-import { allocate, type TypedArray } from "../src/dtype";
+import { allocate, type FloatArray, type TypedArray } from "../src/dtype";
 import {
   add,
   cpuBackend,
@@ -25,7 +25,6 @@ import {
   WASM_BINARY_OPS,
   WASM_ELEMENTWISE_MIN_ELEMENTS,
   WASM_UNARY_OPS,
-  type WasmElementwiseArray,
   wasmBinary,
   wasmUnary,
 } from "../src/wasm/index";
@@ -62,8 +61,8 @@ const specials = [
 ];
 
 /** Deterministic data from `seed`: mostly uniform values of varied magnitude, some specials. */
-function randomArray(dtype: FloatDType, length: number, seed: number): WasmElementwiseArray {
-  const array = allocate(dtype, length) as WasmElementwiseArray;
+function randomArray(dtype: FloatDType, length: number, seed: number): FloatArray {
+  const array = allocate(dtype, length) as FloatArray;
   let state = seed >>> 0 || 1;
   const next = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -193,7 +192,7 @@ describe("wasmBinary", () => {
     for (const dtype of dtypes) {
       const array = randomArray(dtype, THRESHOLD + 3, 7);
       for (const special of specials) {
-        const scalar = allocate(dtype, 1) as WasmElementwiseArray;
+        const scalar = allocate(dtype, 1) as FloatArray;
         scalar[0] = special;
         for (const op of WASM_BINARY_OPS) {
           for (const [a, aLayout, b, bLayout] of [
@@ -222,8 +221,8 @@ describe("wasmBinary", () => {
       [-0, -0],
     ];
     for (const dtype of dtypes) {
-      const a = allocate(dtype, n) as WasmElementwiseArray;
-      const b = allocate(dtype, n) as WasmElementwiseArray;
+      const a = allocate(dtype, n) as FloatArray;
+      const b = allocate(dtype, n) as FloatArray;
       pairs.forEach(([x, y], i) => {
         a[i] = x!;
         b[i] = y!;

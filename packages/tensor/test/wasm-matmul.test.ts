@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { matmulInfo, setMatmulThreads, type WasmFloatArray, wasmMatmul } from "../src/wasm/index";
+import type { FloatArray } from "../src/dtype";
+import { matmulInfo, setMatmulThreads, wasmMatmul } from "../src/wasm/index";
 import { loadKernel, reserve } from "../src/wasm/kernel";
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -23,8 +24,8 @@ const transposes = [
 
 /** op(a)·op(b) by the textbook triple loop, summed in float64. */
 function naiveMatmul(
-  a: WasmFloatArray,
-  b: WasmFloatArray,
+  a: FloatArray,
+  b: FloatArray,
   m: number,
   k: number,
   n: number,
@@ -45,7 +46,7 @@ function naiveMatmul(
 }
 
 /** Deterministic values in [-1, 1) from a seed (a small LCG), so failures reproduce. */
-function randomArray(Float: FloatConstructor, length: number, seed: number): WasmFloatArray {
+function randomArray(Float: FloatConstructor, length: number, seed: number): FloatArray {
   const array = new Float(length);
   let state = seed >>> 0;
   for (let i = 0; i < length; i++) {
@@ -57,21 +58,21 @@ function randomArray(Float: FloatConstructor, length: number, seed: number): Was
 
 function multiply(
   Float: FloatConstructor,
-  a: WasmFloatArray,
-  b: WasmFloatArray,
+  a: FloatArray,
+  b: FloatArray,
   m: number,
   k: number,
   n: number,
   transA: boolean,
   transB: boolean,
-): WasmFloatArray {
+): FloatArray {
   const out = new Float(m * n).fill(Number.NaN);
   wasmMatmul(a, b, out, m, k, n, transA, transB);
   return out;
 }
 
 /** Every element within a relative-to-magnitude tolerance of the float64 reference. */
-function expectClose(actual: WasmFloatArray, expected: Float64Array, k: number): void {
+function expectClose(actual: FloatArray, expected: Float64Array, k: number): void {
   expect(actual.length).toBe(expected.length);
   // Each |term| ≤ 1, so the rounding error of a k-term sum is bounded by ~k·ε.
   const epsilon = actual instanceof Float32Array ? 2 ** -23 : 2 ** -52;

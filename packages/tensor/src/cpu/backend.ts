@@ -1,9 +1,9 @@
 import type { Backend, Storage } from "../backend";
-import { allocate, type TypedArray } from "../dtype";
+import { allocate, type FloatArray, type TypedArray } from "../dtype";
 import { product, stridesOf } from "../shape";
 import { matmulInfo, wasmBinary, wasmMatmul, wasmUnary } from "../wasm/index";
 import { binaryLineKernel, unaryKernel } from "./elementwise";
-import { blockedMatmul, type FloatArray, type MatmulKernel } from "./matmul";
+import { blockedMatmul, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
 import { forEachLine, layoutOf } from "./strided";
 

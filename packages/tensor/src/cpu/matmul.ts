@@ -1,5 +1,4 @@
-/** The float arrays matmul works on. */
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from "../dtype";
 
 /**
  * `out ← op(a) · op(b)` where `op(a)` is `[m, k]` and `op(b)` is `[k, n]`, all row-major.

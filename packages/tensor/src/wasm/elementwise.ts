@@ -1,9 +1,7 @@
 import type { BinaryOp, UnaryOp } from "../backend";
+import type { FloatArray } from "../dtype";
 import { decodeBase64, MAXIMUM_MEMORY_BYTES, type WasmMemory, type WebAssemblyApi } from "./kernel";
 import { elementwiseKernel, maximumMemoryPages } from "./kernel.generated";
-
-/** The float arrays the WebAssembly elementwise kernels work on. */
-export type WasmElementwiseArray = Float32Array | Float64Array;
 
 /** Binary ops with a SIMD kernel, in the order of their codes in asm/elementwise.ts. */
 export const WASM_BINARY_OPS = ["add", "sub", "mul", "div", "maximum", "minimum"] as const;
@@ -127,10 +125,10 @@ function withMemory(bytes: number): Loaded | undefined {
   return loaded;
 }
 
-const viewOf = (loaded: Loaded, like: WasmElementwiseArray): WasmElementwiseArray =>
+const viewOf = (loaded: Loaded, like: FloatArray): FloatArray =>
   like instanceof Float32Array ? loaded.float32 : loaded.float64;
 
-const isFloat = (array: unknown): array is WasmElementwiseArray =>
+const isFloatArray = (array: unknown): array is FloatArray =>
   array instanceof Float32Array || array instanceof Float64Array;
 
 /**
@@ -144,9 +142,10 @@ export function wasmUnary(
   op: UnaryOp,
   x: ArrayLike<number>,
   length: number,
-): WasmElementwiseArray | undefined {
+): FloatArray | undefined {
   const code = unaryCodes.get(op);
-  if (code === undefined || !isFloat(x) || length < WASM_ELEMENTWISE_MIN_ELEMENTS) return undefined;
+  if (code === undefined || !isFloatArray(x) || length < WASM_ELEMENTWISE_MIN_ELEMENTS)
+    return undefined;
   const bytes = paddedBytes(length, x.BYTES_PER_ELEMENT);
   const loaded = withMemory(bytes);
   if (loaded === undefined) return undefined;
@@ -172,11 +171,11 @@ export function wasmBinary(
   b: ArrayLike<number>,
   bLayout: OperandLayout,
   length: number,
-): WasmElementwiseArray | undefined {
+): FloatArray | undefined {
   const code = binaryCodes.get(op);
   if (
     code === undefined ||
-    !isFloat(a) ||
+    !isFloatArray(a) ||
     a.constructor !== b.constructor ||
     (aLayout === "scalar" && bLayout === "scalar") ||
     length < WASM_ELEMENTWISE_MIN_ELEMENTS
@@ -191,7 +190,7 @@ export function wasmBinary(
   const loaded = withMemory(arrayBytes + secondBytes);
   if (loaded === undefined) return undefined;
   const view = viewOf(loaded, a);
-  const other = b as WasmElementwiseArray;
+  const other = b as FloatArray;
   if (aLayout === "scalar") {
     view.set(other.subarray(0, length));
     view[second] = a[0]!;

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import type { FloatArray } from "../dtype";
 import { checkAddressable, type Kernel, loadKernel, reserve } from "./kernel";
 import { WorkerPool } from "./pool";
 
@@ -9,13 +10,9 @@ export {
   WASM_BINARY_OPS,
   WASM_ELEMENTWISE_MIN_ELEMENTS,
   WASM_UNARY_OPS,
-  type WasmElementwiseArray,
   wasmBinary,
   wasmUnary,
 } from "./elementwise";
-
-/** The float arrays the WebAssembly matmul works on; all three operands share one type. */
-export type WasmFloatArray = Float32Array | Float64Array;
 
 /** What `wasmMatmul` runs on, as chosen on first use and by `setMatmulThreads`. */
 export interface MatmulInfo {
@@ -103,12 +100,7 @@ export function matmulInfo(): MatmulInfo {
 }
 
 /** Elements [offset, offset + length·size) of the kernel's memory, typed like `like`. */
-function memoryView(
-  kernel: Kernel,
-  like: WasmFloatArray,
-  offset: number,
-  length: number,
-): WasmFloatArray {
+function memoryView(kernel: Kernel, like: FloatArray, offset: number, length: number): FloatArray {
   const buffer = kernel.memory.buffer;
   return like instanceof Float32Array
     ? new Float32Array(buffer, offset, length)
@@ -120,9 +112,9 @@ function align(bytes: number): number {
 }
 
 function checkOperands(
-  a: WasmFloatArray,
-  b: WasmFloatArray,
-  out: WasmFloatArray,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
   m: number,
   k: number,
   n: number,
@@ -169,7 +161,7 @@ function checkOperands(
  * wasmMatmul(Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), out, 2, 2, 2, false, false);
  * // out = [19, 22, 43, 50]
  */
-export function wasmMatmul<T extends WasmFloatArray>(
+export function wasmMatmul<T extends FloatArray>(
   a: T,
   b: T,
   out: T,
