@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BinaryOp, binaryOps, type UnaryOp, unaryOps } from "../src/backend";
 import { binaryLineKernel, unaryKernel } from "../src/cpu/elementwise";
+import { coalesceAxes } from "../src/cpu/strided";
 import { allocate, type DType, type TypedArray } from "../src/dtype";
 import { add, mul, relu, sub, tensor } from "../src/index";
 
@@ -209,5 +210,25 @@ describe("the CPU backend's binary paths through the public ops", () => {
     expect(mul(reshaped, columnVector).toArray()).toEqual(
       shaped(matrix.map((x, i) => x * Math.floor(i / columns))),
     );
+  });
+});
+
+describe("axis coalescing", () => {
+  it("merges axes every operand walks contiguously and drops extent-1 axes", () => {
+    expect(
+      coalesceAxes(
+        [2, 1, 3, 4],
+        [
+          [12, 12, 4, 1],
+          [0, 0, 4, 1],
+        ],
+      ),
+    ).toEqual({
+      extents: [2, 12],
+      steps: [
+        [12, 1],
+        [0, 1],
+      ],
+    });
   });
 });

@@ -1,5 +1,4 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { coalesceAxes } from "../src/cpu/strided";
 import { createBackendOnDevice } from "../src/gpu/backend";
 import { type Device, GpuJsDevice } from "../src/gpu/device";
 import { createGpuBackend, GPU_MODES, measureMatmul, selectBackend } from "../src/gpu/index";
@@ -338,25 +337,5 @@ describe("device residency", () => {
     expect(counts.downloads).toBe(2);
     joined.toTypedArray();
     expect(counts.downloads).toBe(2);
-  });
-});
-
-describe("axis coalescing", () => {
-  it("merges axes every operand walks contiguously and drops extent-1 axes", () => {
-    expect(
-      coalesceAxes(
-        [2, 1, 3, 4],
-        [
-          [12, 12, 4, 1],
-          [0, 0, 4, 1],
-        ],
-      ),
-    ).toEqual({
-      extents: [2, 12],
-      steps: [
-        [12, 1],
-        [0, 1],
-      ],
-    });
   });
 });
