@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Shape, shapesEqual, type Tensor, zerosLike } from "@puregrad/tensor";
+import { formatShape, type Shape, shapesEqual, type Tensor, zerosLike } from "@puregrad/tensor";
 import { add, reshape, sum } from "./primitives.js";
 import type { Trace } from "./trace.js";
 
@@ -22,7 +22,7 @@ export function unbroadcast(cotangent: Tensor, shape: Shape, op: string): Tensor
   const mismatch = () =>
     new Error(
       `autograd internal error: the VJP of ${op} returned a cotangent of shape ` +
-        `[${cotangent.shape}] for an operand of shape [${shape}]`,
+        `${formatShape(cotangent.shape)} for an operand of shape ${formatShape(shape)}`,
     );
   const leading = cotangent.rank - shape.length;
   if (leading < 0) throw mismatch();

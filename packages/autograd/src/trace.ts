@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { type Operand, type Tensor, reshape as tensorReshape } from "@puregrad/tensor";
+import { formatShape, type Operand, type Tensor, reshape as tensorReshape } from "@puregrad/tensor";
 
 /**
  * Maps the cotangents of a node's outputs (zeros where an output received none) to the
@@ -133,7 +133,7 @@ export function checkNotEscaped(name: string, operands: readonly Operand[]): voi
     const origin = birthplace.get(x);
     if (origin === undefined || origin.state !== "ended" || isTraced(x)) continue;
     throw new Error(
-      `${name}: operand ${i} (shape [${x.shape}]) was computed inside ${origin}, which has ` +
+      `${name}: operand ${i} (shape ${formatShape(x.shape)}) was computed inside ${origin}, which has ` +
         "ended, and reached this call through a closure or an outer variable, so its " +
         "dependence on that trace's inputs would be silently lost. Return it from the traced " +
         "function (e.g. as aux with hasAux: true) or compute it inside the function that uses it.",
