@@ -72,6 +72,10 @@ describe("running", () => {
     expect(stdout.trim()).toBe(`Report: ${join(out, "report.md")}`);
     expect(stderr).toContain("⚠ SYNTHETIC DATA");
     expect(stderr).toMatch(/Backend: cpu \(cpu: requested/);
+    // The CPU kernels' choice is said too: this machine loads the WebAssembly SIMD kernels.
+    expect(stderr).toMatch(
+      /matmul: WebAssembly SIMD, up to \d+ thread\(s\); elementwise: WebAssembly SIMD/,
+    );
     expect(stderr).toMatch(/run 4\/4 λ=1, η=0\.001: completed/);
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
     expect(results.status).toBe("completed");

@@ -5,6 +5,7 @@ import {
   broadcastTo,
   concat,
   expandDims,
+  formatShape,
   oneHot,
   reshape,
   slice,
@@ -29,6 +30,14 @@ import {
 const tensorCase = dtypeArb.chain((dtype) =>
   shapeArb().chain((shape) => tensorOfShape(shape, dtype)),
 );
+
+describe("formatShape", () => {
+  it("prints shapes as error messages do: no spaces, [] for a scalar", () => {
+    expect(formatShape([2, 3])).toBe("[2,3]");
+    expect(formatShape([0, 1, 7])).toBe("[0,1,7]");
+    expect(formatShape([])).toBe("[]");
+  });
+});
 
 describe("transpose", () => {
   it("moves element at index i to index perm⁻¹(i) for random permutations", () => {
