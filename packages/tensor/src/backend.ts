@@ -117,7 +117,10 @@ export interface Backend {
       transposeB: boolean;
     },
   ): Storage;
-  /** Copies the view `x[offset + index · strides]` over `shape` into dense storage. */
+  /**
+   * The view `x[offset + index · strides]` over `shape` as dense storage: a copy, or `x`'s own
+   * storage shared when the view is already dense (storage is never written after creation).
+   */
   copyStrided(
     x: Storage,
     descriptor: { dtype: DType; shape: Shape; strides: readonly number[]; offset: number },

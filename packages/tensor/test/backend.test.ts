@@ -8,8 +8,10 @@ import {
   type MatmulKernel,
   matmul,
   setBackend,
+  slice,
   tensor,
   toBackend,
+  transpose,
   zeros,
 } from "../src/index";
 
@@ -78,5 +80,45 @@ describe("backends", () => {
     const c = matmul(zeros([3, 2]), tensor([[5], [0], [0]]), { transposeA: true });
     expect(seen).toEqual([[2, 3, 1, true, false]]);
     expect(c.toArray()).toEqual([[5], [5]]);
+  });
+
+  it("the CPU backend shares storage for dense views (row runs) and copies strided ones", () => {
+    const source = new Float32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const storage = cpuBackend.fromTypedArray(source, "float32");
+    const rows = cpuBackend.copyStrided(storage, {
+      dtype: "float32",
+      shape: [2, 1, 3],
+      strides: [3, 99, 1],
+      offset: 3,
+    }) as unknown as Float32Array;
+    expect(rows.buffer).toBe(source.buffer);
+    expect([...rows]).toEqual([3, 4, 5, 6, 7, 8]);
+    const columns = cpuBackend.copyStrided(storage, {
+      dtype: "float32",
+      shape: [2, 2],
+      strides: [1, 3],
+      offset: 1,
+    }) as unknown as Float32Array;
+    expect(columns.buffer).not.toBe(source.buffer);
+    expect([...columns]).toEqual([1, 4, 2, 5]);
+    // Through the public ops: a row slice reads right, and ops on it see only its rows.
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const middle = slice(x, [1], [3]);
+    expect(add(middle, 1).toArray()).toEqual([
+      [4, 5],
+      [6, 7],
+    ]);
+    expect(transpose(middle).toArray()).toEqual([
+      [3, 5],
+      [4, 6],
+    ]);
+    expect(matmul(middle, middle, { transposeB: true }).toArray()).toEqual([
+      [25, 39],
+      [39, 61],
+    ]);
   });
 });

@@ -99,8 +99,14 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
       return wrap(out);
     },
     copyStrided(x, { dtype, shape, strides, offset }) {
-      const out = allocate(dtype, product(shape));
+      const size = product(shape);
       const source = unwrap(x);
+      // Storage is immutable, so a view that is already dense (a run of rows, a reshape) shares
+      // it instead of copying, as numpy's basic slicing does: O(1) whatever its size.
+      if (layoutOf(shape, strides) === "contiguous") {
+        return wrap(source.subarray(offset, offset + size));
+      }
+      const out = allocate(dtype, size);
       forEachLine(shape, [strides, stridesOf(shape)], (offsets, length, steps) => {
         const step = steps[0];
         let si = offset + offsets[0];
