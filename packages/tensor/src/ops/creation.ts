@@ -7,16 +7,20 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 /** Throws unless `value` is a number representable in `dtype` without silent rounding. */
-function checkValue(op: string, value: unknown, dtype: DType): asserts value is number {
+export function checkValue(op: string, value: unknown, dtype: DType): asserts value is number {
   if (typeof value !== "number") throw new TypeError(`${op}: ${String(value)} is not a number`);
   if (dtype === "int32" && !(Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX)) {
     throw new RangeError(`${op}: ${value} is not an int32 value`);
   }
 }
 
-/** Wraps `data` (ownership passes to the backend) as a tensor on the current backend. */
-export function fromOwnedArray(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-  const backend = getBackend();
+/** Wraps `data` (ownership passes to the backend) as a tensor on `backend` (the current one). */
+export function fromOwnedArray(
+  data: TypedArray,
+  shape: Shape,
+  dtype: DType,
+  backend: Backend = getBackend(),
+): Tensor {
   return makeTensor(backend, backend.fromTypedArray(data, dtype), shape, dtype);
 }
 

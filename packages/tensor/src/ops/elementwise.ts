@@ -1,8 +1,8 @@
-import type { BinaryOp, UnaryOp } from "../backend";
-import { type DType, requireFloat, requireSameDType } from "../dtype";
+import { type Backend, type BinaryOp, getBackend, type UnaryOp } from "../backend";
+import { allocate, type DType, requireFloat, requireSameDType } from "../dtype";
 import { broadcastShapesFor, broadcastStrides } from "../shape";
 import { backendOf, checkTensor, makeTensor, storageOf, type Tensor } from "../tensor";
-import { scalar } from "./creation";
+import { checkValue, fromOwnedArray } from "./creation";
 
 /** A tensor, or a JS number that takes the other operand's dtype. */
 export type Operand = Tensor | number;
@@ -49,18 +49,23 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
 export function toTensors(op: string, operands: readonly Operand[]): Tensor[] {
   const first = operands.find((operand): operand is Tensor => typeof operand !== "number");
   const target = first?.dtype ?? "float32";
+  const backend = first?.backend ?? getBackend();
   return operands.map((operand, index) => {
-    if (typeof operand === "number") return scalarFor(op, operand, target);
+    if (typeof operand === "number") return scalarFor(op, operand, target, backend);
     checkTensor(op, operand, `operand ${index + 1}`);
     return operand;
   });
 }
 
-function scalarFor(op: string, value: number, dtype: DType): Tensor {
+/** A number as a rank-0 tensor on the backend of the tensors it meets. */
+function scalarFor(op: string, value: number, dtype: DType, backend: Backend): Tensor {
   if (dtype === "int32" && !Number.isInteger(value)) {
     throw new TypeError(`${op}: number ${value} is not an int32; cast the tensor to a float dtype`);
   }
-  return scalar(value, dtype);
+  checkValue(op, value, dtype);
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return fromOwnedArray(data, [], dtype, backend);
 }
 
 function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
