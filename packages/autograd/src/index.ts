@@ -110,6 +110,7 @@ export {
   squeeze,
   sub,
   sum,
+  sumOfSquares,
   take,
   tanh,
   transpose,

@@ -46,6 +46,7 @@ interface Signatures {
   max: Reduction;
   min: Reduction;
   logSumExp: Reduction;
+  sumOfSquares: Reduction;
   reshape: { inputs: [x: Tensor]; params: Shape };
   transpose: { inputs: [x: Tensor]; params: readonly number[] | undefined };
   broadcastTo: { inputs: [x: Tensor]; params: Shape };
@@ -332,6 +333,11 @@ export const rules: { readonly [P in Primitive]: Rule<P> } = {
       () => mul(expandReduced(g, x, params), exp(sub(x, expandReduced(output, x, params)))),
     ],
   },
+  // d Σx² = Σ2x·dx: one pass over x (the small cotangent is doubled first)
+  sumOfSquares: {
+    forward: ([x], options) => T.sumOfSquares(x, options),
+    vjp: (g, { inputs: [x], params }) => [() => mul(x, mul(expandReduced(g, x, params), 2))],
+  },
   // reshaping moves no values: reshape the cotangent back
   reshape: {
     forward: ([x], shape) => T.reshape(x, shape),
@@ -541,6 +547,14 @@ export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
 /** Sum over `axis` (default all); differentiable. See `@puregrad/tensor` `sum`. */
 export function sum(x: Tensor, options?: ReduceOptions): Tensor {
   return bind("sum", [x], options);
+}
+
+/**
+ * Σx² over `axis` (default all) in one pass; differentiable, its VJP one pass too (2x·g). The
+ * squared norm behind an L2 penalty. See `@puregrad/tensor` `sumOfSquares`.
+ */
+export function sumOfSquares(x: Tensor, options?: ReduceOptions): Tensor {
+  return bind("sumOfSquares", [x], options);
 }
 
 /** Mean over `axis` (default all); differentiable. See `@puregrad/tensor` `mean`. */

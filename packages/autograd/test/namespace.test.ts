@@ -42,6 +42,7 @@ describe("the op namespace", () => {
     expectTypeOf(pg.exp).toEqualTypeOf<typeof T.exp>();
     expectTypeOf(pg.sum).toEqualTypeOf<typeof T.sum>();
     expectTypeOf(pg.logSumExp).toEqualTypeOf<typeof T.logSumExp>();
+    expectTypeOf(pg.sumOfSquares).toEqualTypeOf<typeof T.sumOfSquares>();
     expectTypeOf(pg.reshape).toEqualTypeOf<typeof T.reshape>();
     expectTypeOf(pg.transpose).toEqualTypeOf<typeof T.transpose>();
     expectTypeOf(pg.broadcastTo).toEqualTypeOf<typeof T.broadcastTo>();

@@ -166,6 +166,18 @@ const cases: { readonly [P in Primitive]: Readonly<Record<string, Case>> } = {
       [random([2, 3], 1)],
     ),
   },
+  sumOfSquares: {
+    axis: same(
+      (x) => pg.sumOfSquares(x, { axis: 0 }),
+      (x) => T.sumOfSquares(x, { axis: 0 }),
+      [random([3, 4], 1)],
+    ),
+    all: same(
+      (x) => pg.sumOfSquares(x),
+      (x) => T.sumOfSquares(x),
+      [random([2, 3], 1)],
+    ),
+  },
   reshape: {
     inferred: same(
       (x) => pg.reshape(x, [3, -1]),

@@ -77,16 +77,6 @@ export function resolveLoss(spec: Loss | LossName): Loss {
 }
 
 /**
- * Σ w² with a one-op VJP, 2·g·w. Autodiff of `sum(square(w))` would broadcast g to w's shape
- * and multiply twice: three passes over every weight matrix per step instead of one.
- */
-const sumOfSquares = pg.customVjp(
-  (weight: Tensor) => [pg.sum(pg.square(weight)), weight] as const,
-  (weight, cotangent) => [pg.mul(weight, pg.mul(cotangent, 2))],
-  { name: "sumOfSquares" },
-);
-
-/**
  * L2 penalty Σ ‖W‖²: the sum of squared entries of every weight matrix in `params`. Weight
  * matrices are the leaves of rank ≥ 2; vectors (biases, γ, β) are excluded. Multiply by λ to get
  * cost = loss + λ·L2. A scalar 0 when there are no weight matrices.
@@ -94,7 +84,11 @@ const sumOfSquares = pg.customVjp(
 export function l2Penalty(params: unknown): Tensor {
   const weights = pg.treeLeaves(params).filter((leaf) => leaf.rank >= 2);
   if (weights.length === 0) return pg.scalar(0, pg.treeLeaves(params)[0]?.dtype ?? "float32");
-  return weights.map((weight) => sumOfSquares(weight)).reduce((total, term) => pg.add(total, term));
+  // sumOfSquares is one pass over each matrix, and so is its gradient 2λW (sum(square(W)) would
+  // make two forward and three backward).
+  return weights
+    .map((weight) => pg.sumOfSquares(weight))
+    .reduce((total, term) => pg.add(total, term));
 }
 
 /**

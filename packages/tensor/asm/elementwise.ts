@@ -181,3 +181,103 @@ export function unary(op: i32, elementBytes: i32, x: usize, out: usize, bytes: u
   if (elementBytes === 4) unaryOf<f32>(op, x, out, bytes);
   else unaryOf<f64>(op, x, out, bytes);
 }
+
+// Reductions of `reduce`: the order of WASM_REDUCE_OPS in src/wasm/elementwise.ts.
+const SUM = 0;
+const SUM_OF_SQUARES = 1;
+
+// A reduction's term for one float64 vector: the value itself, or its square.
+class Identity {
+  term(x: v128): v128 {
+    return x;
+  }
+}
+class Squared {
+  term(x: v128): v128 {
+    return f64x2.mul(x, x);
+  }
+}
+
+/**
+ * Σ term(x[i]) over `count` float32 elements at `x`, accumulated in float64 as the JavaScript
+ * kernel does (each float32 widened exactly, then added), in four vector partial sums.
+ */
+function reduceLine32<Term>(x: usize, count: usize): f64 {
+  const term = changetype<Term>(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let s2 = f64x2.splat(0);
+  let s3 = f64x2.splat(0);
+  let i: usize = 0;
+  for (; i + 8 <= count; i += 8) {
+    const v0 = v128.load(x + (i << 2));
+    const v1 = v128.load(x + (i << 2), 16);
+    s0 = f64x2.add(s0, term.term(f64x2.promote_low_f32x4(v0)));
+    s1 = f64x2.add(s1, term.term(f64x2.promote_low_f32x4(v128.shuffle<f32>(v0, v0, 2, 3, 0, 1))));
+    s2 = f64x2.add(s2, term.term(f64x2.promote_low_f32x4(v1)));
+    s3 = f64x2.add(s3, term.term(f64x2.promote_low_f32x4(v128.shuffle<f32>(v1, v1, 2, 3, 0, 1))));
+  }
+  const s = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
+  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < count; i++) {
+    const value = <f64>load<f32>(x + (i << 2));
+    total += f64x2.extract_lane(term.term(f64x2.splat(value)), 0);
+  }
+  return total;
+}
+
+/** Σ term(x[i]) over `count` float64 elements at `x`, in four vector partial sums. */
+function reduceLine64<Term>(x: usize, count: usize): f64 {
+  const term = changetype<Term>(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let s2 = f64x2.splat(0);
+  let s3 = f64x2.splat(0);
+  let i: usize = 0;
+  for (; i + 8 <= count; i += 8) {
+    const at = x + (i << 3);
+    s0 = f64x2.add(s0, term.term(v128.load(at)));
+    s1 = f64x2.add(s1, term.term(v128.load(at, 16)));
+    s2 = f64x2.add(s2, term.term(v128.load(at, 32)));
+    s3 = f64x2.add(s3, term.term(v128.load(at, 48)));
+  }
+  const s = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
+  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < count; i++) {
+    total += f64x2.extract_lane(term.term(f64x2.splat(load<f64>(x + (i << 3)))), 0);
+  }
+  return total;
+}
+
+function reduceLines<Term>(
+  elementBytes: i32,
+  x: usize,
+  lines: i32,
+  count: usize,
+  out: usize,
+): void {
+  const lineBytes = count * <usize>elementBytes;
+  for (let line = 0; line < lines; line++, x += lineBytes, out += 8) {
+    store<f64>(
+      out,
+      elementBytes === 4 ? reduceLine32<Term>(x, count) : reduceLine64<Term>(x, count),
+    );
+  }
+}
+
+/**
+ * For each of `lines` consecutive lines of `count` float32 (`elementBytes` 4) or float64 (8)
+ * elements from `x`, stores Σ x (`op` SUM) or Σ x² (SUM_OF_SQUARES) as a float64 at `out`, 8 bytes
+ * per line. Lines need no alignment or padding.
+ */
+export function reduce(
+  op: i32,
+  elementBytes: i32,
+  x: usize,
+  lines: i32,
+  count: usize,
+  out: usize,
+): void {
+  if (op === SUM) reduceLines<Identity>(elementBytes, x, lines, count, out);
+  else if (op === SUM_OF_SQUARES) reduceLines<Squared>(elementBytes, x, lines, count, out);
+}

@@ -47,7 +47,15 @@ export const binaryOps = [
 export type BinaryOp = (typeof binaryOps)[number];
 
 /** Every reduction, in one list so tests can check each has a reference. */
-export const reduceOps = ["sum", "mean", "max", "min", "argmax", "logSumExp"] as const;
+export const reduceOps = [
+  "sum",
+  "mean",
+  "max",
+  "min",
+  "argmax",
+  "logSumExp",
+  "sumOfSquares",
+] as const;
 
 /** Reductions over one contiguous run of axes; `argmax` yields int32, the others keep the dtype. */
 export type ReduceOp = (typeof reduceOps)[number];

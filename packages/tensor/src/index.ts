@@ -70,6 +70,7 @@ export {
   min,
   type ReduceOptions,
   sum,
+  sumOfSquares,
 } from "./ops/reduce";
 export {
   broadcastTo,

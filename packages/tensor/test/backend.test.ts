@@ -68,6 +68,11 @@ describe("backends", () => {
       "add: tensors live on different backends (cpu vs other); use toBackend first",
     );
     expect(add(toBackend(cpuTensor, other), otherTensor).toArray()).toEqual([2, 4]);
+    // A number meets a tensor on that tensor's backend, whichever backend is current.
+    setBackend(cpuBackend);
+    const sum = add(2, otherTensor);
+    expect(sum.backend).toBe(other);
+    expect(sum.toArray()).toEqual([3, 4]);
   });
 
   it("accepts a replacement matmul kernel (the WASM SIMD plug-in point)", () => {

@@ -41,6 +41,7 @@ import {
   square,
   sub,
   sum,
+  sumOfSquares,
   type Tensor,
   take,
   tanh,
@@ -171,7 +172,7 @@ function kernelSuite(getBackend: () => Backend): void {
   });
 
   it("reductions over every axis arrangement match the CPU backend", () => {
-    const reductions = { sum, mean, max, min, logSumExp };
+    const reductions = { sum, mean, max, min, logSumExp, sumOfSquares };
     for (const reduce of Object.values(reductions)) {
       for (const axis of [0, 1, 2, [1, 2], undefined]) {
         matchesCpu(getBackend(), () => reduce(seeded([3, 5, 4], 12, 3), { axis }), 1e-5);

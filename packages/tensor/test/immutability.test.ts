@@ -53,6 +53,7 @@ const ops: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   where: (a, b) => T.where(T.greater(a, 0), a, b),
   sum: (a) => T.sum(a, { axis: 0 }),
   mean: (a) => T.mean(a),
+  sumOfSquares: (a) => T.sumOfSquares(a),
   max: (a) => (a.size > 0 ? T.max(a) : a),
   logSumExp: (a) => T.logSumExp(a, { keepDims: true }),
   argmax: (a) => (a.size > 0 ? T.argmax(a) : a),

@@ -10,6 +10,7 @@ import {
   mean,
   min,
   sum,
+  sumOfSquares,
   type Tensor,
   tensor,
 } from "../src/index";
@@ -56,6 +57,7 @@ const references: Record<
   ]
 > = {
   sum: [sum, (v) => v.reduce((s, x) => s + x, 0), false],
+  sumOfSquares: [sumOfSquares, (v) => v.reduce((s, x) => s + x * x, 0), true],
   mean: [mean, (v) => v.reduce((s, x) => s + x, 0) / v.length, true],
   max: [max, (v) => Math.max(...v), false],
   min: [min, (v) => Math.min(...v), false],

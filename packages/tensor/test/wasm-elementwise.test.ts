@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { binaryLineKernel, unaryKernel } from "../src/cpu/elementwise";
+import { reduceInto } from "../src/cpu/reduce";
 import { allocate, type FloatArray, type TypedArray } from "../src/dtype";
 import {
   add,
@@ -24,8 +25,10 @@ import {
   type OperandLayout,
   WASM_BINARY_OPS,
   WASM_ELEMENTWISE_MIN_ELEMENTS,
+  WASM_REDUCE_OPS,
   WASM_UNARY_OPS,
   wasmBinary,
+  wasmReduceLines,
   wasmUnary,
 } from "../src/wasm/index";
 
@@ -117,6 +120,7 @@ describe("elementwiseInfo", () => {
       minimumElements: THRESHOLD,
       binaryOps: ["add", "sub", "mul", "div", "maximum", "minimum"],
       unaryOps: ["neg", "abs", "sqrt", "square", "relu"],
+      reduceOps: ["sum", "sumOfSquares"],
     });
   });
 });
@@ -270,6 +274,60 @@ describe("wasmBinary", () => {
     expect(wasmBinary("add", a, "contiguous", wide, "contiguous", THRESHOLD)).toBeUndefined();
     const ints = new Int32Array(THRESHOLD);
     expect(wasmBinary("add", ints, "contiguous", ints, "contiguous", THRESHOLD)).toBeUndefined();
+  });
+});
+
+describe("wasmReduceLines", () => {
+  /** Lines × count: vector tails of every length (float32 reads 8 lanes a step, float64 8). */
+  const layouts = [
+    [1, THRESHOLD],
+    [1, THRESHOLD + 3],
+    [40, 5],
+    [13, 17],
+    [3, 6007],
+    [THRESHOLD, 1],
+  ] as const;
+  const finite = (dtype: FloatDType, length: number, seed: number) =>
+    randomArray(dtype, length, seed).map((value) => (Math.abs(value) < 1e10 ? value : 0.25));
+
+  it.each(dtypes)("agrees with the JavaScript kernel (float64 accumulation) on %s", (dtype) => {
+    for (const [index, [lines, count]] of layouts.entries()) {
+      const x = finite(dtype, lines * count, 31 + index);
+      for (const op of WASM_REDUCE_OPS) {
+        const got = wasmReduceLines(op, x, lines, count)!;
+        const want = new Float64Array(lines);
+        reduceInto(op, x, want, lines, count, 1);
+        expect(got.length, `${op} ${lines}×${count}`).toBe(lines);
+        const magnitudes = new Float64Array(lines);
+        reduceInto(op, x.map(Math.abs), magnitudes, lines, count, 1);
+        for (let line = 0; line < lines; line++) {
+          // The same float64 sums in another order: equal up to float64 rounding of Σ|term|.
+          const error = Math.abs(got[line]! - want[line]!);
+          expect(error, `${op} line ${line}`).toBeLessThanOrEqual(1e-13 * magnitudes[line]!);
+        }
+      }
+    }
+  });
+
+  it("is exact on integers, propagates NaN and ±∞, and reads only lines × count elements", () => {
+    const x = new Float32Array(2 * 101 + 9).fill(3);
+    x[5] = Number.NaN;
+    x[101 + 7] = Number.POSITIVE_INFINITY;
+    x[2 * 101] = 1e30; // past the last line
+    expect([...wasmReduceLines("sum", x, 2, 101)!]).toEqual([Number.NaN, Number.POSITIVE_INFINITY]);
+    x[5] = -2;
+    expect([...wasmReduceLines("sum", x, 2, 101)!]).toEqual([298, Number.POSITIVE_INFINITY]);
+    expect([...wasmReduceLines("sumOfSquares", x, 2, 101)!]).toEqual([
+      904,
+      Number.POSITIVE_INFINITY,
+    ]);
+  });
+
+  it("declines what it does not cover", () => {
+    const x = randomArray("float64", THRESHOLD, 9);
+    expect(wasmReduceLines("sum", x, 1, THRESHOLD - 1)).toBeUndefined();
+    expect(wasmReduceLines("max", x, 1, THRESHOLD)).toBeUndefined();
+    expect(wasmReduceLines("sum", new Int32Array(THRESHOLD), 1, THRESHOLD)).toBeUndefined();
   });
 });
 

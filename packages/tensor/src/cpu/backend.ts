@@ -1,7 +1,7 @@
 import type { Backend, Storage } from "../backend";
 import { allocate, type FloatArray, type TypedArray } from "../dtype";
 import { product, stridesOf } from "../shape";
-import { matmulInfo, wasmBinary, wasmMatmul, wasmUnary } from "../wasm/index";
+import { matmulInfo, wasmBinary, wasmMatmul, wasmReduceLines, wasmUnary } from "../wasm/index";
 import { binaryLineKernel, unaryKernel } from "./elementwise";
 import { blockedMatmul, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
@@ -81,7 +81,14 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     },
     reduce(op, x, { dtype, outer, reduceSize, inner }) {
       const out = allocate(op === "argmax" ? "int32" : dtype, outer * inner);
-      reduceInto(op, unwrap(x), out, outer, reduceSize, inner);
+      // A mean is a sum divided once, as in the JavaScript kernel.
+      const fast =
+        simd && inner === 1
+          ? wasmReduceLines(op === "mean" ? "sum" : op, unwrap(x), outer, reduceSize)
+          : undefined;
+      if (fast === undefined) reduceInto(op, unwrap(x), out, outer, reduceSize, inner);
+      else if (op === "mean") for (let i = 0; i < outer; i++) out[i] = fast[i]! / reduceSize;
+      else out.set(fast);
       return wrap(out);
     },
     matmul(a, b, { dtype, m, k, n, transposeA, transposeB }) {

@@ -18,6 +18,27 @@ function sumLine(x: TypedArray, start: number, count: number, step: number): num
   return s0 + s1 + (s2 + s3);
 }
 
+/** Sum of squares of `x[start + r·step]` for r < count, in float64 with four partial sums. */
+function sumOfSquaresLine(x: TypedArray, start: number, count: number, step: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let r = 0;
+  for (; r + 4 <= count; r += 4, start += 4 * step) {
+    const x0 = x[start];
+    const x1 = x[start + step];
+    const x2 = x[start + 2 * step];
+    const x3 = x[start + 3 * step];
+    s0 += x0 * x0;
+    s1 += x1 * x1;
+    s2 += x2 * x2;
+    s3 += x3 * x3;
+  }
+  for (; r < count; r++, start += step) s0 += x[start] * x[start];
+  return s0 + s1 + (s2 + s3);
+}
+
 /** Largest element; NaN if any element is NaN, as in numpy. */
 function maxLine(x: TypedArray, start: number, count: number, step: number): number {
   let best = x[start];
@@ -107,6 +128,9 @@ export function reduceInto(
           break;
         case "mean":
           out[target] = sumLine(x, start, count, inner) / count;
+          break;
+        case "sumOfSquares":
+          out[target] = sumOfSquaresLine(x, start, count, inner);
           break;
         case "max":
           out[target] = maxLine(x, start, count, inner);

@@ -193,6 +193,7 @@ export function uploadKernel(size: number): KernelSpec {
 const reduceBodies: { readonly [Op in ReduceOp]: { init: string; step: string; result: string } } =
   {
     sum: { init: "let acc = 0.0;", step: "acc += v;", result: "acc" },
+    sumOfSquares: { init: "let acc = 0.0;", step: "acc += v * v;", result: "acc" },
     mean: { init: "let acc = 0.0;", step: "acc += v;", result: "acc / this.constants.count" },
     max: { init: "let acc = x0[base];", step: "acc = Math.max(acc, v);", result: "acc" },
     min: { init: "let acc = x0[base];", step: "acc = Math.min(acc, v);", result: "acc" },

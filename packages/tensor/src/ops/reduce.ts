@@ -18,6 +18,7 @@ const floatOnly: { readonly [Op in ReduceOp]: boolean } = {
   min: false,
   argmax: false,
   logSumExp: true,
+  sumOfSquares: true,
 };
 
 /** Reductions with no identity element cannot reduce an empty axis. */
@@ -28,6 +29,7 @@ const needsElements: { readonly [Op in ReduceOp]: boolean } = {
   min: true,
   argmax: true,
   logSumExp: false,
+  sumOfSquares: false,
 };
 
 function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Tensor {
@@ -105,6 +107,16 @@ export function min(x: Tensor, options?: ReduceOptions): Tensor {
  */
 export function logSumExp(x: Tensor, options?: ReduceOptions): Tensor {
   return reduce("logSumExp", x, options);
+}
+
+/**
+ * Σ x² over `axis` (all axes by default) in one pass, without the squared array: the squared
+ * norm behind an L2 penalty (TensorFlow's `l2_loss` is half of it). Float only; accumulated
+ * like {@link sum}.
+ * @example sumOfSquares(tensor([[1, 2], [3, 4]]), { axis: 1 }).toArray() // [5, 25]
+ */
+export function sumOfSquares(x: Tensor, options?: ReduceOptions): Tensor {
+  return reduce("sumOfSquares", x, options);
 }
 
 /**

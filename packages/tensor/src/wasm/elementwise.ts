@@ -1,4 +1,4 @@
-import type { BinaryOp, UnaryOp } from "../backend";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../backend";
 import type { FloatArray } from "../dtype";
 import { decodeBase64, MAXIMUM_MEMORY_BYTES, type WasmMemory, type WebAssemblyApi } from "./kernel";
 import { elementwiseKernel, maximumMemoryPages } from "./kernel.generated";
@@ -7,6 +7,8 @@ import { elementwiseKernel, maximumMemoryPages } from "./kernel.generated";
 export const WASM_BINARY_OPS = ["add", "sub", "mul", "div", "maximum", "minimum"] as const;
 /** Unary ops with a SIMD kernel, in the order of their codes in asm/elementwise.ts. */
 export const WASM_UNARY_OPS = ["neg", "abs", "sqrt", "square", "relu"] as const;
+/** Reductions with a SIMD kernel (over contiguous lines), in the order of their codes. */
+export const WASM_REDUCE_OPS = ["sum", "sumOfSquares"] as const;
 
 /**
  * Ops over fewer elements than this stay on the JavaScript loops. Measured with Node 20 on this
@@ -26,6 +28,8 @@ export interface ElementwiseInfo {
   readonly binaryOps: readonly BinaryOp[];
   /** The unary ops they cover (float32 and float64). */
   readonly unaryOps: readonly UnaryOp[];
+  /** The reductions they cover, over contiguous lines (float32 and float64). */
+  readonly reduceOps: readonly ReduceOp[];
   /** Why the kernels did not load. */
   readonly reason?: string;
 }
@@ -44,6 +48,14 @@ interface ElementwiseExports {
     bytes: number,
   ): void;
   unary(op: number, elementBytes: number, x: number, out: number, bytes: number): void;
+  reduce(
+    op: number,
+    elementBytes: number,
+    x: number,
+    lines: number,
+    count: number,
+    out: number,
+  ): void;
 }
 
 interface Loaded {
@@ -65,6 +77,7 @@ const SCALAR_LEFT = 2;
 
 const binaryCodes = new Map<BinaryOp, number>(WASM_BINARY_OPS.map((op, code) => [op, code]));
 const unaryCodes = new Map<UnaryOp, number>(WASM_UNARY_OPS.map((op, code) => [op, code]));
+const reduceCodes = new Map<ReduceOp, number>(WASM_REDUCE_OPS.map((op, code) => [op, code]));
 
 let state: State | undefined;
 
@@ -103,6 +116,7 @@ export function elementwiseInfo(): ElementwiseInfo {
     minimumElements: WASM_ELEMENTWISE_MIN_ELEMENTS,
     binaryOps: WASM_BINARY_OPS,
     unaryOps: WASM_UNARY_OPS,
+    reduceOps: WASM_REDUCE_OPS,
     ...("reason" in current ? { reason: current.reason } : {}),
   };
 }
@@ -203,4 +217,31 @@ export function wasmBinary(
     loaded.exports.binary(code, elementBytes, form, 0, arrayBytes, 0, arrayBytes);
   }
   return view.slice(0, length); // a fresh array; measured no slower than allocating and set()
+}
+
+/**
+ * `op` (Σx or Σx²) of each of `lines` consecutive runs of `count` elements of `x`, as float64
+ * results accumulated in float64 like the JavaScript kernel's (in another order, so they may
+ * differ from its in the last bits). Returns undefined, and leaves the reduction to the caller,
+ * where the kernel does not apply: an op it lacks, an array that is not float, fewer than
+ * {@link WASM_ELEMENTWISE_MIN_ELEMENTS} elements in all, or kernels that did not load.
+ */
+export function wasmReduceLines(
+  op: ReduceOp,
+  x: ArrayLike<number>,
+  lines: number,
+  count: number,
+): Float64Array | undefined {
+  const code = reduceCodes.get(op);
+  const length = lines * count;
+  if (code === undefined || !isFloatArray(x) || length < WASM_ELEMENTWISE_MIN_ELEMENTS) {
+    return undefined;
+  }
+  const elementBytes = x.BYTES_PER_ELEMENT;
+  const resultsOffset = paddedBytes(length, elementBytes);
+  const loaded = withMemory(resultsOffset + lines * 8);
+  if (loaded === undefined) return undefined;
+  viewOf(loaded, x).set(x.subarray(0, length));
+  loaded.exports.reduce(code, elementBytes, 0, lines, count, resultsOffset);
+  return loaded.float64.slice(resultsOffset / 8, resultsOffset / 8 + lines);
 }

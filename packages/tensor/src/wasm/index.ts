@@ -9,8 +9,10 @@ export {
   type OperandLayout,
   WASM_BINARY_OPS,
   WASM_ELEMENTWISE_MIN_ELEMENTS,
+  WASM_REDUCE_OPS,
   WASM_UNARY_OPS,
   wasmBinary,
+  wasmReduceLines,
   wasmUnary,
 } from "./elementwise";
 
