@@ -82,6 +82,7 @@ export {
 export {
   abs,
   add,
+  axpby,
   broadcastTo,
   cast,
   concat,

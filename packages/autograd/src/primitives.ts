@@ -41,6 +41,7 @@ interface Signatures {
   sigmoid: Unary;
   relu: Unary;
   where: { inputs: [condition: Tensor, a: Operand, b: Operand]; params: null };
+  axpby: { inputs: [x: Tensor, y: Tensor]; params: { alpha: number; beta: number } };
   sum: Reduction;
   mean: Reduction;
   max: Reduction;
@@ -295,6 +296,11 @@ export const rules: { readonly [P in Primitive]: Rule<P> } = {
     forward: ([x]) => T.relu(x),
     vjp: (g, { inputs: [x] }) => [() => mul(g, T.greater(x, 0))],
   },
+  // d (αx + βy) = α·dx + β·dy
+  axpby: {
+    forward: ([x, y], { alpha, beta }) => T.axpby(alpha, x, beta, y),
+    vjp: (g, { params: { alpha, beta } }) => [() => mul(g, alpha), () => mul(g, beta)],
+  },
   // d where(c, a, b) = where(c, da, db); the condition has no derivative
   where: {
     forward: ([condition, a, b]) => T.where(condition, a, b),
@@ -534,6 +540,14 @@ export function sigmoid(x: Tensor): Tensor {
 /** Elementwise `max(x, 0)`; differentiable with derivative `[x > 0]` (0 at 0). */
 export function relu(x: Tensor): Tensor {
   return bind("relu", [x], null);
+}
+
+/**
+ * `alpha·x + beta·y` in one pass (same shapes, no broadcasting); differentiable in `x` and `y`.
+ * The fused update of momentum and Adam. See `@puregrad/tensor` `axpby`.
+ */
+export function axpby(alpha: number, x: Tensor, beta: number, y: Tensor): Tensor {
+  return bind("axpby", [x, y], { alpha, beta });
 }
 
 /**

@@ -39,6 +39,7 @@ describe("the op namespace", () => {
     expectTypeOf(pg.add).toEqualTypeOf<typeof T.add>();
     expectTypeOf(pg.pow).toEqualTypeOf<typeof T.pow>();
     expectTypeOf(pg.where).toEqualTypeOf<typeof T.where>();
+    expectTypeOf(pg.axpby).toEqualTypeOf<typeof T.axpby>();
     expectTypeOf(pg.exp).toEqualTypeOf<typeof T.exp>();
     expectTypeOf(pg.sum).toEqualTypeOf<typeof T.sum>();
     expectTypeOf(pg.logSumExp).toEqualTypeOf<typeof T.logSumExp>();

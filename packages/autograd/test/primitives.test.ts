@@ -99,6 +99,13 @@ const cases: { readonly [P in Primitive]: Readonly<Record<string, Case>> } = {
   tanh: { plain: same(pg.tanh, T.tanh, [random([2, 3], 1)]) },
   sigmoid: { plain: same(pg.sigmoid, T.sigmoid, [random([2, 3], 1)]) },
   relu: { plain: same(pg.relu, T.relu, [random([2, 3], 1)]) },
+  axpby: {
+    plain: same(
+      (x, y) => pg.axpby(0.7, x, -2, y),
+      (x, y) => T.axpby(0.7, x, -2, y),
+      [random([2, 3], 1), random([2, 3], 2)],
+    ),
+  },
   where: {
     broadcast: same(
       (a, b) => pg.where(condition, a, b),

@@ -90,7 +90,7 @@ export function trace(decay: number): GradientTransformation<TraceState> {
     init: (params) => ({ velocity: zerosLike(params) }),
     update(updates, { velocity }) {
       const next = pg.treeMap(
-        (previous, update) => pg.add(pg.mul(previous, decay), update!),
+        (previous, update) => pg.axpby(decay, previous, 1, update!),
         velocity as typeof updates,
         updates,
       );
@@ -127,7 +127,8 @@ export interface MomentumState extends CountState {
 /**
  * Momentum exactly as the course defines it: v ← ρ v + η_t g, θ ← θ − v, with η inside the
  * accumulator (so each gradient keeps the η of the step it was taken at). The state holds −v,
- * which is also the update, so a step costs three elementwise ops per tensor, not four.
+ * which is also the update, so a step costs two elementwise passes per tensor (one
+ * `axpby` and the update's add).
  * Compare {@link sgd} with `momentum`, the optax rule.
  * @param learningRate - η, a number or a schedule.
  * @param rho - ρ in [0, 1).
@@ -144,7 +145,7 @@ export function momentum(
     update(updates, { previousUpdate, count }) {
       const learningRateNow = schedule(count);
       const next = pg.treeMap(
-        (previous, gradient) => pg.sub(pg.mul(previous, rho), pg.mul(gradient!, learningRateNow)),
+        (previous, gradient) => pg.axpby(rho, previous, -learningRateNow, gradient!),
         previousUpdate as typeof updates,
         updates,
       );
@@ -192,12 +193,12 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<A
       const firstCorrection = 1 / (1 - beta1 ** step);
       const secondCorrection = 1 / Math.sqrt(1 - beta2 ** step);
       const nextFirst = pg.treeMap(
-        (m, g) => pg.add(pg.mul(m, beta1), pg.mul(g!, 1 - beta1)),
+        (m, g) => pg.axpby(beta1, m, 1 - beta1, g!),
         firstMoment as typeof updates,
         updates,
       );
       const nextSecond = pg.treeMap(
-        (v, g) => pg.add(pg.mul(v, beta2), pg.mul(pg.square(g!), 1 - beta2)),
+        (v, g) => pg.axpby(beta2, v, 1 - beta2, pg.square(g!)),
         secondMoment as typeof updates,
         updates,
       );

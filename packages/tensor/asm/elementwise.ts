@@ -281,3 +281,31 @@ export function reduce(
   if (op === SUM) reduceLines<Identity>(elementBytes, x, lines, count, out);
   else if (op === SUM_OF_SQUARES) reduceLines<Squared>(elementBytes, x, lines, count, out);
 }
+
+function axpbyLoop<T>(x: usize, y: usize, out: usize, bytes: usize, alpha: v128, beta: v128): void {
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const scaledX = v128.mul<T>(alpha, v128.load(x + i));
+    v128.store(out + i, v128.add<T>(scaledX, v128.mul<T>(beta, v128.load(y + i))));
+  }
+}
+
+/**
+ * out = α·x + β·y over `bytes` of float32 (`elementBytes` 4, α and β rounded to float32 first)
+ * or float64 (8) lanes: each product rounded, then the sum, exactly as a mul, a mul and an add
+ * would. `out` may be `x` or `y`.
+ */
+export function axpby(
+  elementBytes: i32,
+  x: usize,
+  y: usize,
+  out: usize,
+  bytes: usize,
+  alpha: f64,
+  beta: f64,
+): void {
+  if (elementBytes === 4) {
+    axpbyLoop<f32>(x, y, out, bytes, f32x4.splat(<f32>alpha), f32x4.splat(<f32>beta));
+  } else {
+    axpbyLoop<f64>(x, y, out, bytes, f64x2.splat(alpha), f64x2.splat(beta));
+  }
+}

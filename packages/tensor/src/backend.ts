@@ -126,6 +126,15 @@ export interface Backend {
     },
   ): Storage;
   /**
+   * `alpha·x + beta·y` over `size` elements of two dense float operands of `dtype`, each
+   * product rounded to `dtype`, then the sum: what `mul`, `mul` and `add` give, in one pass.
+   */
+  axpby(
+    x: Storage,
+    y: Storage,
+    descriptor: { dtype: FloatDType; size: number; alpha: number; beta: number },
+  ): Storage;
+  /**
    * The view `x[offset + index · strides]` over `shape` as dense storage: a copy, or `x`'s own
    * storage shared when the view is already dense (storage is never written after creation).
    */

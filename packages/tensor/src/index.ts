@@ -36,6 +36,7 @@ export {
 export {
   abs,
   add,
+  axpby,
   div,
   equal,
   exp,

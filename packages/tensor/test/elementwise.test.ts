@@ -4,6 +4,7 @@ import { binaryOps as binaryOpNames, unaryOps as unaryOpNames } from "../src/bac
 import {
   abs,
   add,
+  axpby,
   type DType,
   div,
   equal,
@@ -40,6 +41,7 @@ import {
   naiveBroadcast,
   plainOf,
   roundTo,
+  shapeArb,
   tensorArb,
   tensorOfShape,
 } from "./helpers";
@@ -230,5 +232,45 @@ describe("where", () => {
   it("accepts numbers for either branch", () => {
     const x = tensor([-1, 2, -3]);
     expect(where(greater(x, 0), x, 0).toArray()).toEqual([0, 2, 0]);
+  });
+});
+
+describe("axpby", () => {
+  it("equals add(mul(x, α), mul(y, β)) bit for bit, on any shape and float dtype", () => {
+    fc.assert(
+      fc.property(
+        floatDTypeArb.chain((dtype) =>
+          shapeArb().chain((shape) =>
+            fc.tuple(
+              tensorOfShape(shape, dtype),
+              tensorOfShape(shape, dtype),
+              fc.double({ noNaN: true, min: -1e3, max: 1e3 }),
+              fc.double({ noNaN: true, min: -1e3, max: 1e3 }),
+            ),
+          ),
+        ),
+        ([x, y, alpha, beta]) => {
+          const fused = axpby(alpha, x, beta, y);
+          expect(fused.shape).toEqual(x.shape);
+          expect(fused.dtype).toBe(x.dtype);
+          expect(Array.from(fused.toTypedArray())).toEqual(
+            Array.from(add(mul(x, alpha), mul(y, beta)).toTypedArray()),
+          );
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("gives known values and refuses what it does not define", () => {
+    expect(axpby(0.5, tensor([2, 4]), -1, tensor([1, 1])).toArray()).toEqual([0, 1]);
+    expect(() => axpby(1, tensor([1, 2]), 1, tensor([1]))).toThrow(
+      "axpby: shapes [2] and [1] differ (axpby does not broadcast)",
+    );
+    expect(() => axpby(1, tensor([1], "int32"), 1, tensor([1], "int32"))).toThrow(TypeError);
+    expect(() => axpby(1, tensor([1]), 1, tensor([1], "float64"))).toThrow(TypeError);
+    expect(() => axpby("1" as unknown as number, tensor([1]), 1, tensor([1]))).toThrow(
+      "axpby: alpha must be a number, got 1",
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   abs,
   add,
   argmax,
+  axpby,
   type Backend,
   cast,
   concat,
@@ -161,6 +162,17 @@ function kernelSuite(getBackend: () => Backend): void {
     matchesCpu(getBackend(), () =>
       pow(tensor([-2, -2, -3, 2, 0.5, 4]), tensor([2, 3, -1, 0.5, -2, 0])),
     );
+  });
+
+  it("axpby matches the CPU backend, one compiled kernel for every coefficient", () => {
+    matchesCpu(
+      getBackend(),
+      () => axpby(0.9, seeded([3, 40], 30), -0.01, seeded([3, 40], 31)),
+      1e-6,
+    );
+    matchesCpu(getBackend(), () => axpby(-2, seeded([7], 32), 0.5, seeded([7], 33)), 1e-6);
+    const wide = () => fromTypedArray(Float64Array.from([1e-12, 1 + 1e-12, 3]), [3]);
+    matchesCpu(getBackend(), () => axpby(3, wide(), -1, wide()), 0);
   });
 
   it("where and strided copies (transpose, slice) match the CPU backend", () => {

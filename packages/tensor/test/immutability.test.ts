@@ -51,6 +51,7 @@ const ops: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   ...unary,
   ...binary,
   where: (a, b) => T.where(T.greater(a, 0), a, b),
+  axpby: (a) => T.axpby(2, a, -1, a),
   sum: (a) => T.sum(a, { axis: 0 }),
   mean: (a) => T.mean(a),
   sumOfSquares: (a) => T.sumOfSquares(a),

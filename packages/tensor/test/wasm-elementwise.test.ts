@@ -5,6 +5,7 @@ import { reduceInto } from "../src/cpu/reduce";
 import { allocate, type FloatArray, type TypedArray } from "../src/dtype";
 import {
   add,
+  axpby,
   cpuBackend,
   createCpuBackend,
   maximum,
@@ -27,6 +28,7 @@ import {
   WASM_ELEMENTWISE_MIN_ELEMENTS,
   WASM_REDUCE_OPS,
   WASM_UNARY_OPS,
+  wasmAxpby,
   wasmBinary,
   wasmReduceLines,
   wasmUnary,
@@ -331,6 +333,61 @@ describe("wasmReduceLines", () => {
   });
 });
 
+describe("wasmAxpby", () => {
+  /** add(mul(x, α), mul(y, β)) through the JavaScript kernels: what axpby must equal. */
+  function composed(
+    dtype: FloatDType,
+    alpha: number,
+    x: FloatArray,
+    beta: number,
+    y: FloatArray,
+    n: number,
+  ) {
+    const coefficient = (value: number) => {
+      const array = allocate(dtype, 1);
+      array[0] = value;
+      return array;
+    };
+    const scaledX = jsBinary("mul", dtype, x, "contiguous", coefficient(alpha), "scalar", n);
+    const scaledY = jsBinary("mul", dtype, y, "contiguous", coefficient(beta), "scalar", n);
+    return jsBinary("add", dtype, scaledX, "contiguous", scaledY, "contiguous", n);
+  }
+
+  it.each(dtypes)("equals mul, mul and add bit for bit, special values included (%s)", (dtype) => {
+    const coefficients = [
+      0.9,
+      -0.01,
+      1,
+      0,
+      -0,
+      1e-30,
+      3.4e38,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ];
+    for (const [index, length] of lengths.entries()) {
+      const x = randomArray(dtype, length, 41 + index);
+      const y = randomArray(dtype, length, 52 + index);
+      const [xBefore, yBefore] = [x.slice(), y.slice()];
+      for (const alpha of coefficients) {
+        for (const beta of [0.1, -1e-3, 0, 7e37]) {
+          const got = wasmAxpby(alpha, x, beta, y, length);
+          const want = composed(dtype, alpha, x, beta, y, length);
+          expect(firstDifference(got!, want), `α=${alpha} β=${beta} n=${length}`).toBe(undefined);
+        }
+      }
+      expect(firstDifference(x, xBefore), "x unchanged").toBe(undefined);
+      expect(firstDifference(y, yBefore), "y unchanged").toBe(undefined);
+    }
+  });
+
+  it("declines what it does not cover", () => {
+    const x = randomArray("float64", THRESHOLD, 1);
+    expect(wasmAxpby(1, x, 1, x, THRESHOLD - 1)).toBeUndefined();
+    expect(wasmAxpby(1, x, 1, randomArray("float32", THRESHOLD, 2), THRESHOLD)).toBeUndefined();
+  });
+});
+
 describe("the CPU backend's dispatch", () => {
   const reference = createCpuBackend({ name: "cpu-js", simdElementwise: false });
 
@@ -355,6 +412,7 @@ describe("the CPU backend's dispatch", () => {
         cases.push([`mul scalar n=${length}`, () => mul(scalar(0.5, dtype), a())]);
         cases.push([`relu n=${length}`, () => relu(a())]);
         cases.push([`sqrt n=${length}`, () => sqrt(a())]);
+        cases.push([`axpby n=${length}`, () => axpby(0.9, a(), -0.01, b())]);
       }
       const matrix = () => reshape(tensor(randomArray(dtype, 64 * 80, 9)), [64, 80]);
       const row = () => tensor(randomArray(dtype, 80, 10));

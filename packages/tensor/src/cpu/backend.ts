@@ -1,7 +1,14 @@
 import type { Backend, Storage } from "../backend";
 import { allocate, type FloatArray, type TypedArray } from "../dtype";
 import { product, stridesOf } from "../shape";
-import { matmulInfo, wasmBinary, wasmMatmul, wasmReduceLines, wasmUnary } from "../wasm/index";
+import {
+  matmulInfo,
+  wasmAxpby,
+  wasmBinary,
+  wasmMatmul,
+  wasmReduceLines,
+  wasmUnary,
+} from "../wasm/index";
 import { binaryLineKernel, unaryKernel } from "./elementwise";
 import { blockedMatmul, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
@@ -10,6 +17,27 @@ import { forEachLine, layoutOf } from "./strided";
 /** On the CPU, storage is the typed array itself, hidden behind the opaque type. */
 const wrap = (data: TypedArray): Storage => data as unknown as Storage;
 const unwrap = (storage: Storage): TypedArray => storage as unknown as TypedArray;
+
+/**
+ * `out[i] = α·x[i] + β·y[i]`, each product rounded to out's precision before the sum (float32:
+ * `Math.fround`, with α and β rounded too), so that it equals `mul`, `mul` and `add`.
+ */
+function axpbyInto(
+  alpha: number,
+  x: FloatArray,
+  beta: number,
+  y: FloatArray,
+  out: FloatArray,
+  size: number,
+): void {
+  if (out instanceof Float32Array) {
+    const a = Math.fround(alpha);
+    const b = Math.fround(beta);
+    for (let i = 0; i < size; i++) out[i] = Math.fround(a * x[i]!) + Math.fround(b * y[i]!);
+  } else {
+    for (let i = 0; i < size; i++) out[i] = alpha * x[i]! + beta * y[i]!;
+  }
+}
 
 /** Options of {@link createCpuBackend}. */
 export interface CpuBackendOptions {
@@ -103,6 +131,13 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
         transposeA,
         transposeB,
       );
+      return wrap(out);
+    },
+    axpby(x, y, { dtype, size, alpha, beta }) {
+      const fast = simd ? wasmAxpby(alpha, unwrap(x), beta, unwrap(y), size) : undefined;
+      if (fast !== undefined) return wrap(fast);
+      const out = allocate(dtype, size) as FloatArray;
+      axpbyInto(alpha, unwrap(x) as FloatArray, beta, unwrap(y) as FloatArray, out, size);
       return wrap(out);
     },
     copyStrided(x, { dtype, shape, strides, offset }) {

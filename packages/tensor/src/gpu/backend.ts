@@ -4,6 +4,7 @@ import type { DType, TypedArray } from "../dtype";
 import { product } from "../shape";
 import type { Device, DeviceBuffer } from "./device";
 import {
+  axpbyKernel,
   binaryKernel,
   copyStridedKernel,
   type KernelSpec,
@@ -144,6 +145,15 @@ export function createBackendOnDevice(device: Device, options: DeviceBackendOpti
         return run(matmulKernel(m, k, n, transposeA, transposeB), [a, b]);
       }
       return fromFallback(fallback.matmul(toFallback(a), toFallback(b), descriptor), dtype, m * n);
+    },
+    axpby(x, y, descriptor) {
+      const { dtype, size, alpha, beta } = descriptor;
+      if (dtype === "float32" && size > 0) {
+        // α and β travel as one-element operands, so one compiled kernel serves every value.
+        const coefficient = (value: number) => onHost("float32", Float32Array.of(value));
+        return run(axpbyKernel(size), [x, y, coefficient(alpha), coefficient(beta)]);
+      }
+      return fromFallback(fallback.axpby(toFallback(x), toFallback(y), descriptor), dtype, size);
     },
     copyStrided(x, descriptor) {
       const { dtype, shape, strides, offset } = descriptor;

@@ -157,6 +157,13 @@ export function binaryKernel(
   ]);
 }
 
+/** `v2·x + v3·y` over `size` elements, the coefficients read from one-element operands. */
+export function axpbyKernel(size: number): KernelSpec {
+  const dense = { strides: [1], offset: 0 };
+  const scalar = { strides: [0], offset: 0 };
+  return stridedMap("v2 * v0 + v3 * v1", [size], [dense, dense, scalar, scalar]);
+}
+
 /** `condition ≠ 0 ? a : b` over `shape`, each operand read through its strides. */
 export function whereKernel(
   shape: readonly number[],

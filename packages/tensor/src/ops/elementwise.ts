@@ -1,6 +1,6 @@
 import { type Backend, type BinaryOp, getBackend, type UnaryOp } from "../backend";
-import { allocate, type DType, requireFloat, requireSameDType } from "../dtype";
-import { broadcastShapesFor, broadcastStrides } from "../shape";
+import { allocate, type DType, type FloatDType, requireFloat, requireSameDType } from "../dtype";
+import { broadcastShapesFor, broadcastStrides, formatShape, shapesEqual } from "../shape";
 import { backendOf, checkTensor, makeTensor, storageOf, type Tensor } from "../tensor";
 import { checkValue, fromOwnedArray } from "./creation";
 
@@ -188,6 +188,43 @@ export function less(a: Operand, b: Operand): Tensor {
 /** 1 where a ≤ b, else 0, in the operands' dtype. */
 export function lessEqual(a: Operand, b: Operand): Tensor {
   return binary("lessEqual", a, b);
+}
+
+/**
+ * `alpha·x + beta·y` in one pass over two float tensors of one shape (BLAS's axpby): the fused
+ * update of momentum and Adam, `axpby(ρ, v, −η, g)` for ρv − ηg. Each product is rounded to the
+ * dtype before the sum, so the CPU backend's result equals `add(mul(x, alpha), mul(y, beta))`
+ * bit for bit, with one output array instead of three.
+ * @throws RangeError when the shapes differ (no broadcasting); TypeError for int32, mixed
+ *   dtypes or a coefficient that is not a number.
+ * @example axpby(2, tensor([1, 2]), -1, tensor([1, 1])).toArray() // [1, 3]
+ */
+export function axpby(alpha: number, x: Tensor, beta: number, y: Tensor): Tensor {
+  checkTensor("axpby", x, "x");
+  checkTensor("axpby", y, "y");
+  for (const [name, value] of [
+    ["alpha", alpha],
+    ["beta", beta],
+  ] as const) {
+    if (typeof value !== "number") {
+      throw new TypeError(`axpby: ${name} must be a number, got ${String(value)}`);
+    }
+  }
+  requireSameDType("axpby", x.dtype, y.dtype);
+  requireFloat("axpby", x.dtype);
+  if (!shapesEqual(x.shape, y.shape)) {
+    throw new RangeError(
+      `axpby: shapes ${formatShape(x.shape)} and ${formatShape(y.shape)} differ (axpby does not broadcast)`,
+    );
+  }
+  const backend = backendOf("axpby", [x, y]);
+  const storage = backend.axpby(storageOf(x), storageOf(y), {
+    dtype: x.dtype as FloatDType,
+    size: x.size,
+    alpha,
+    beta,
+  });
+  return makeTensor(backend, storage, x.shape, x.dtype);
 }
 
 /**

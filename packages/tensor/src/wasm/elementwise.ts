@@ -56,6 +56,15 @@ interface ElementwiseExports {
     count: number,
     out: number,
   ): void;
+  axpby(
+    elementBytes: number,
+    x: number,
+    y: number,
+    out: number,
+    bytes: number,
+    alpha: number,
+    beta: number,
+  ): void;
 }
 
 interface Loaded {
@@ -244,4 +253,32 @@ export function wasmReduceLines(
   viewOf(loaded, x).set(x.subarray(0, length));
   loaded.exports.reduce(code, elementBytes, 0, lines, count, resultsOffset);
   return loaded.float64.slice(resultsOffset / 8, resultsOffset / 8 + lines);
+}
+
+/**
+ * `α·x[i] + β·y[i]` for `i < length` as a fresh array of x's type, computed by the SIMD kernel
+ * with results bit-identical to the JavaScript kernel's: each product rounded to the dtype, then
+ * the sum, as `mul`, `mul` and `add` would (α and β rounded to the dtype first). Returns
+ * undefined, and leaves the op to the caller, where the kernel does not apply: arrays that are
+ * not both Float32Array or both Float64Array, fewer than {@link WASM_ELEMENTWISE_MIN_ELEMENTS}
+ * elements, or kernels that did not load. `x` and `y` are not modified.
+ */
+export function wasmAxpby(
+  alpha: number,
+  x: ArrayLike<number>,
+  beta: number,
+  y: ArrayLike<number>,
+  length: number,
+): FloatArray | undefined {
+  if (!isFloatArray(x) || x.constructor !== y.constructor) return undefined;
+  if (length < WASM_ELEMENTWISE_MIN_ELEMENTS) return undefined;
+  const elementBytes = x.BYTES_PER_ELEMENT;
+  const arrayBytes = paddedBytes(length, elementBytes);
+  const loaded = withMemory(2 * arrayBytes);
+  if (loaded === undefined) return undefined;
+  const view = viewOf(loaded, x);
+  view.set(x.subarray(0, length));
+  view.set((y as FloatArray).subarray(0, length), arrayBytes / elementBytes);
+  loaded.exports.axpby(elementBytes, 0, arrayBytes, 0, arrayBytes, alpha, beta);
+  return view.slice(0, length);
 }

@@ -11,6 +11,7 @@ export {
   WASM_ELEMENTWISE_MIN_ELEMENTS,
   WASM_REDUCE_OPS,
   WASM_UNARY_OPS,
+  wasmAxpby,
   wasmBinary,
   wasmReduceLines,
   wasmUnary,
