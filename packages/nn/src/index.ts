@@ -41,6 +41,7 @@ export {
 } from "./layers.js";
 export {
   accuracy,
+  addL2Gradient,
   cost,
   type Loss,
   type LossName,

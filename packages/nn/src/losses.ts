@@ -82,13 +82,34 @@ export function resolveLoss(spec: Loss | LossName): Loss {
  * cost = loss + λ·L2. A scalar 0 when there are no weight matrices.
  */
 export function l2Penalty(params: unknown): Tensor {
-  const weights = pg.treeLeaves(params).filter((leaf) => leaf.rank >= 2);
+  const weights = pg.treeLeaves(params).filter(isWeightMatrix);
   if (weights.length === 0) return pg.scalar(0, pg.treeLeaves(params)[0]?.dtype ?? "float32");
   // sumOfSquares is one pass over each matrix, and so is its gradient 2λW (sum(square(W)) would
   // make two forward and three backward).
   return weights
     .map((weight) => pg.sumOfSquares(weight))
     .reduce((total, term) => pg.add(total, term));
+}
+
+/** The leaves the L2 penalty covers: weight matrices (rank ≥ 2), not biases, γ or β. */
+const isWeightMatrix = (leaf: Tensor) => leaf.rank >= 2;
+
+/**
+ * `gradients` of a loss plus the gradient of λ·{@link l2Penalty}(params), 2λW on each weight
+ * matrix, added in one `axpby` pass per matrix: the gradient of {@link cost} (bit for bit where
+ * each weight is used once, as in `mlp`) for one pass less than differentiating it. As
+ * they are when λ = 0.
+ * @throws Error when λ is negative or not finite, or the trees differ in structure.
+ */
+export function addL2Gradient<Tree>(gradients: Tree, params: Tree, l2Regularization: number): Tree {
+  checkL2Regularization("addL2Gradient", l2Regularization);
+  if (l2Regularization === 0) return gradients;
+  return pg.treeMap(
+    (gradient, weight) =>
+      isWeightMatrix(weight!) ? pg.axpby(1, gradient, 2 * l2Regularization, weight!) : gradient,
+    gradients,
+    params,
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Key, Tensor } from "@puregrad/autograd";
 import * as pg from "@puregrad/autograd";
 import type { Model } from "./layers.js";
 import {
+  addL2Gradient,
   checkL2Regularization,
   cost,
   countCorrect,
@@ -111,15 +112,13 @@ export function createTrainer<Params, ModelState>(
   const optimizer = resolveOptimizer(config.optimizer);
   checkL2Regularization("createTrainer", l2Regularization);
 
-  const objective = (params: Params, modelState: ModelState, inputs: Tensor, labels: Tensor) => {
+  const forward = (params: Params, modelState: ModelState, inputs: Tensor, labels: Tensor) => {
     const { output, state } = model.apply(params, modelState, inputs, { training: true });
-    const dataLoss = loss(output, labels);
-    return [
-      cost(dataLoss, params, l2Regularization),
-      { loss: dataLoss, logits: output, modelState: state },
-    ] as const;
+    return [loss(output, labels), { logits: output, modelState: state }] as const;
   };
-  const costAndGradient = pg.valueAndGrad(objective, { argnums: 0, hasAux: true });
+  // The step differentiates the data loss alone and adds the L2 term's gradient, 2λW, in one
+  // pass per matrix (addL2Gradient): the gradient of `cost`, for one pass less.
+  const lossAndGradient = pg.valueAndGrad(forward, { argnums: 0, hasAux: true });
 
   return {
     init(key) {
@@ -134,22 +133,23 @@ export function createTrainer<Params, ModelState>(
       };
     },
     cost: (params, modelState, batch) =>
-      objective(params, modelState, batch.inputs, batch.labels)[0],
+      cost(forward(params, modelState, batch.inputs, batch.labels)[0], params, l2Regularization),
     step(state, batch) {
-      const [[costValue, aux], gradients] = costAndGradient(
+      const [[lossValue, aux], lossGradients] = lossAndGradient(
         state.params,
         state.modelState,
         batch.inputs,
         batch.labels,
       );
+      const gradients = addL2Gradient(lossGradients, state.params, l2Regularization);
       const [updates, optimizerState] = optimizer.update(
         gradients,
         state.optimizerState,
         state.params,
       );
       const metrics = {
-        loss: aux.loss.item(),
-        cost: costValue.item(),
+        loss: lossValue.item(),
+        cost: cost(lossValue, state.params, l2Regularization).item(),
         accuracy: countCorrect(aux.logits, batch.labels) / batch.labels.shape[0]!,
       };
       return {

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   accuracy,
+  addL2Gradient,
   cost,
   l2Penalty,
   multiclassHinge,
@@ -155,6 +156,35 @@ describe("L2 penalty, cost and accuracy", () => {
     expect(cost(loss, params, 0)).toBe(loss);
     expect(() => cost(loss, params, -1)).toThrow(
       "cost: l2Regularization (λ) must be finite and >= 0, got -1",
+    );
+  });
+
+  it("addL2Gradient adds 2λW to weight matrices only: the gradient of the cost, bit for bit", () => {
+    const key = pg.key(3);
+    const float32 = {
+      W: pg.normal(key, [30, 70]),
+      b: pg.normal(pg.foldIn(key, 1), [30]),
+      V: pg.normal(pg.foldIn(key, 2), [5, 30]),
+    };
+    const x = pg.normal(pg.foldIn(key, 3), [4, 70]);
+    const dataLoss = (p: typeof float32) =>
+      pg.sum(
+        pg.square(
+          pg.matmul(pg.relu(pg.add(pg.matmul(x, p.W, { transposeB: true }), p.b)), p.V, {
+            transposeB: true,
+          }),
+        ),
+      );
+    const λ = 0.037;
+    const expected = pg.grad((p: typeof float32) => cost(dataLoss(p), p, λ))(float32);
+    const actual = addL2Gradient(pg.grad(dataLoss)(float32), float32, λ);
+    for (const name of ["W", "b", "V"] as const) {
+      expect(actual[name].toTypedArray(), name).toEqual(expected[name].toTypedArray());
+    }
+    const lossGradient = pg.grad(dataLoss)(float32);
+    expect(addL2Gradient(lossGradient, float32, 0)).toBe(lossGradient);
+    expect(() => addL2Gradient(lossGradient, float32, Number.NaN)).toThrow(
+      "addL2Gradient: l2Regularization (λ) must be finite and >= 0, got NaN",
     );
   });
 
