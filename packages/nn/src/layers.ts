@@ -133,6 +133,47 @@ interface BatchNormSettings {
   readonly scaleAndShift: boolean;
   readonly momentum: number;
   readonly epsilon: number;
+  /** Training-mode normalization with its closed-form VJP, for this ε. */
+  readonly normalize: BatchNormalization;
+}
+
+type BatchNormalization = (
+  inputs: Tensor,
+  params: BatchNormParams,
+) => { output: Tensor; mean: Tensor; variance: Tensor };
+
+/**
+ * Training-mode batch norm, y = γ ⊙ x̂ + β with x̂ = (x − μ)/σ over the batch, σ² the biased
+ * variance + ε, with the closed-form gradient (the course's A3 derivation)
+ *   dx = γ/(nσ) ⊙ (n·dy − Σdy − x̂ ⊙ Σ(dy ⊙ x̂)),  dγ = Σ(dy ⊙ x̂),  dβ = Σdy
+ * instead of autodiff through the statistics: seven passes over the [n, units] data backward
+ * instead of about twelve, and a handful of ops instead of some thirty. The batch mean and
+ * variance come out alongside for the running averages, without gradient.
+ */
+function fusedBatchNorm(epsilon: number): BatchNormalization {
+  return pg.customVjp(
+    (inputs: Tensor, params: BatchNormParams) => {
+      const n = inputs.shape[0]!;
+      const mean = pg.mean(inputs, { axis: 0 });
+      const centered = pg.sub(inputs, mean);
+      const variance = pg.div(pg.sumOfSquares(centered, { axis: 0 }), n);
+      const inverse = pg.div(1, pg.sqrt(pg.add(variance, epsilon))); // 1/σ
+      const scale = "gamma" in params ? pg.mul(params.gamma, inverse) : inverse; // γ/σ
+      const scaled = pg.mul(centered, scale);
+      const output = "beta" in params ? pg.add(scaled, params.beta) : scaled;
+      const residuals = { centered, inverse, scale, n, affine: "gamma" in params };
+      return [{ output, mean, variance }, residuals] as const;
+    },
+    ({ centered, inverse, scale, n, affine }, { output: gradient }) => {
+      const gradientBeta = pg.sum(gradient, { axis: 0 }); // Σdy
+      const gradientGamma = pg.mul(pg.sum(pg.mul(gradient, centered), { axis: 0 }), inverse); // Σ(dy ⊙ x̂)
+      // n·dy − x̂ ⊙ Σ(dy ⊙ x̂), with x̂ = centered/σ
+      const inner = pg.axpby(n, gradient, -1, pg.mul(centered, pg.mul(gradientGamma, inverse)));
+      const gradientInputs = pg.mul(pg.sub(inner, gradientBeta), pg.div(scale, n));
+      return [gradientInputs, affine ? { gamma: gradientGamma, beta: gradientBeta } : emptyState];
+    },
+    { name: "batchNorm" },
+  );
 }
 
 function batchNormSettings(
@@ -146,7 +187,7 @@ function batchNormSettings(
   if (!(epsilon > 0 && Number.isFinite(epsilon))) {
     throw new Error(`${name}: batch-norm epsilon must be finite and > 0, got ${epsilon}`);
   }
-  return { scaleAndShift, momentum, epsilon };
+  return { scaleAndShift, momentum, epsilon, normalize: fusedBatchNorm(epsilon) };
 }
 
 function initBatchNorm(
@@ -187,11 +228,9 @@ function applyBatchNorm(
     const offset = beta ? pg.sub(beta, shift) : pg.neg(shift);
     return { output: pg.add(pg.mul(inputs, scale), offset), state };
   }
-  const mean = pg.mean(inputs, { axis: 0 });
-  const centered = pg.sub(inputs, mean);
-  const variance = pg.mean(pg.square(centered), { axis: 0 });
-  const scaled = pg.mul(centered, scaleFor(variance));
-  const output = beta ? pg.add(scaled, beta) : scaled;
+  // Only γ and β: in an MLP's layer the params hold W and b too.
+  const affine = gamma && beta ? { gamma, beta } : emptyState;
+  const { output, mean, variance } = settings.normalize(inputs, affine);
   return {
     output,
     state: updateAverages(
@@ -216,7 +255,7 @@ function updateAverages(
 ): BatchNormState {
   if (state.count === 0) return { mean, variance, count: 1 };
   const blend = (average: Tensor, batch: Tensor): Tensor =>
-    pg.add(pg.mul(average, momentum), pg.mul(batch, 1 - momentum));
+    pg.axpby(momentum, average, 1 - momentum, batch);
   return {
     mean: blend(state.mean, mean),
     variance: blend(state.variance, variance),
