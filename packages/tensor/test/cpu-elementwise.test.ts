@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BinaryOp, binaryOps, type UnaryOp, unaryOps } from "../src/backend";
 import { binaryLineKernel, unaryKernel } from "../src/cpu/elementwise";
-import { coalesceAxes } from "../src/cpu/strided";
+import { coalesceAxes, periodOf } from "../src/cpu/strided";
 import { allocate, type DType, type TypedArray } from "../src/dtype";
 import { add, mul, relu, sub, tensor } from "../src/index";
 
@@ -230,5 +230,19 @@ describe("axis coalescing", () => {
         [0, 1],
       ],
     });
+  });
+});
+
+describe("operand periods", () => {
+  it("finds the period of dense, scalar and row-repeating operands, and nothing else", () => {
+    expect(periodOf([100, 50], [50, 1])).toBe(5000); // laid out like the output
+    expect(periodOf([100, 50], [0, 0])).toBe(1); // a scalar
+    expect(periodOf([100, 50], [0, 1])).toBe(50); // a bias row
+    expect(periodOf([4, 5, 6], [0, 6, 1])).toBe(30); // a [5, 6] block repeated
+    expect(periodOf([4, 1, 6], [0, 99, 1])).toBe(6); // extent-1 axes never read
+    expect(periodOf([], [])).toBe(1);
+    expect(periodOf([100, 50], [1, 0])).toBeUndefined(); // a column broadcast
+    expect(periodOf([100, 50], [1, 100])).toBeUndefined(); // a transpose
+    expect(periodOf([4, 5, 6], [6, 0, 1])).toBeUndefined(); // a middle axis broadcast
   });
 });

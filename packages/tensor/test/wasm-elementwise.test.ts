@@ -23,7 +23,6 @@ import {
 import type { Tensor } from "../src/tensor";
 import {
   elementwiseInfo,
-  type OperandLayout,
   WASM_BINARY_OPS,
   WASM_ELEMENTWISE_MIN_ELEMENTS,
   WASM_REDUCE_OPS,
@@ -103,14 +102,18 @@ function jsBinary(
   op: (typeof WASM_BINARY_OPS)[number],
   dtype: FloatDType,
   a: TypedArray,
-  aLayout: OperandLayout,
+  aPeriod: number,
   b: TypedArray,
-  bLayout: OperandLayout,
+  bPeriod: number,
   n: number,
 ) {
+  // A periodic operand is spelled out in full; a scalar is read with step 0.
+  const full = (x: TypedArray, period: number) =>
+    period === 1 || period === n ? x : Float64Array.from({ length: n }, (_, i) => x[i % period]!);
   const out = allocate(dtype, n);
-  const step = (layout: OperandLayout) => (layout === "scalar" ? 0 : 1);
-  binaryLineKernel(op, dtype)(a, 0, step(aLayout), b, 0, step(bLayout), out, 0, n);
+  const step = (period: number) => (period === 1 ? 0 : 1);
+  const [left, right] = [full(a, aPeriod), full(b, bPeriod)];
+  binaryLineKernel(op, dtype)(left, 0, step(aPeriod), right, 0, step(bPeriod), out, 0, n);
   return out;
 }
 
@@ -169,11 +172,13 @@ describe("wasmUnary", () => {
 });
 
 describe("wasmBinary", () => {
-  const forms: ReadonlyArray<readonly [OperandLayout, OperandLayout]> = [
-    ["contiguous", "contiguous"],
-    ["contiguous", "scalar"],
-    ["scalar", "contiguous"],
-  ];
+  /** Operand periods: both laid out like the output, or one of them a scalar. */
+  const forms = (n: number) =>
+    [
+      [n, n],
+      [n, 1],
+      [1, n],
+    ] as const;
 
   it.each(dtypes)("equals the JavaScript kernel for every op and form on %s", (dtype) => {
     for (const [index, length] of lengths.entries()) {
@@ -181,7 +186,7 @@ describe("wasmBinary", () => {
       const b = randomArray(dtype, length, 202 + index);
       const [aBefore, bBefore] = [a.slice(), b.slice()];
       for (const op of WASM_BINARY_OPS) {
-        for (const [aLayout, bLayout] of forms) {
+        for (const [aLayout, bLayout] of forms(length)) {
           const out = wasmBinary(op, a, aLayout, b, bLayout, length);
           const expected = jsBinary(op, dtype, a, aLayout, b, bLayout, length);
           expect(firstDifference(out!, expected), `${op} ${aLayout}/${bLayout} n=${length}`).toBe(
@@ -202,8 +207,8 @@ describe("wasmBinary", () => {
         scalar[0] = special;
         for (const op of WASM_BINARY_OPS) {
           for (const [a, aLayout, b, bLayout] of [
-            [array, "contiguous", scalar, "scalar"],
-            [scalar, "scalar", array, "contiguous"],
+            [array, array.length, scalar, 1],
+            [scalar, 1, array, array.length],
           ] as const) {
             const out = wasmBinary(op, a, aLayout, b, bLayout, array.length);
             const expected = jsBinary(op, dtype, a, aLayout, b, bLayout, array.length);
@@ -211,6 +216,38 @@ describe("wasmBinary", () => {
               undefined,
             );
           }
+        }
+      }
+    }
+  });
+
+  it.each(dtypes)("repeats a row over the leading axes (a bias over a batch) on %s", (dtype) => {
+    // [n, period]: rows of odd lengths (vector tails) and one that needs one doubling only.
+    for (const [rows, period] of [
+      [100, 50],
+      [30, 7],
+      [2, 97],
+      [43, 3],
+    ] as const) {
+      const n = rows * period;
+      const matrix = randomArray(dtype, n, rows);
+      const row = randomArray(dtype, period, period);
+      const scalar = randomArray(dtype, 1, 5);
+      const longer = randomArray(dtype, n, 6); // a row of period·2 when rows is even
+      const cases = [
+        [matrix, n, row, period],
+        [row, period, matrix, n],
+        [row, period, scalar, 1],
+        [scalar, 1, row, period],
+        ...(rows % 2 === 0 ? [[longer, 2 * period, row, period] as const] : []),
+      ] as const;
+      for (const op of WASM_BINARY_OPS) {
+        for (const [a, aPeriod, b, bPeriod] of cases) {
+          const out = wasmBinary(op, a, aPeriod, b, bPeriod, n);
+          const expected = jsBinary(op, dtype, a, aPeriod, b, bPeriod, n);
+          expect(firstDifference(out!, expected), `${op} ${aPeriod}/${bPeriod} n=${n}`).toBe(
+            undefined,
+          );
         }
       }
     }
@@ -233,8 +270,8 @@ describe("wasmBinary", () => {
         a[i] = x!;
         b[i] = y!;
       });
-      const max = wasmBinary("maximum", a, "contiguous", b, "contiguous", n)!;
-      const min = wasmBinary("minimum", a, "contiguous", b, "contiguous", n)!;
+      const max = wasmBinary("maximum", a, n, b, n, n)!;
+      const min = wasmBinary("minimum", a, n, b, n, n)!;
       pairs.forEach(([x, y], i) => {
         expect(Object.is(max[i], Math.max(x!, y!)), `max(${x}, ${y})`).toBe(true);
         expect(Object.is(min[i], Math.min(x!, y!)), `min(${x}, ${y})`).toBe(true);
@@ -249,16 +286,9 @@ describe("wasmBinary", () => {
         fc.constantFrom(...WASM_BINARY_OPS),
         (values, op) => {
           const b = values.slice().reverse();
-          const out = wasmBinary(op, values, "contiguous", b, "contiguous", values.length)!;
-          const expected = jsBinary(
-            op,
-            "float32",
-            values,
-            "contiguous",
-            b,
-            "contiguous",
-            values.length,
-          );
+          const n = values.length;
+          const out = wasmBinary(op, values, n, b, n, n)!;
+          const expected = jsBinary(op, "float32", values, n, b, n, n);
           return firstDifference(out, expected) === undefined;
         },
       ),
@@ -269,13 +299,14 @@ describe("wasmBinary", () => {
   it("declines what it does not cover, leaving it to the JavaScript loops", () => {
     const a = randomArray("float32", THRESHOLD, 1);
     const b = randomArray("float32", THRESHOLD, 2);
-    expect(wasmBinary("add", a, "contiguous", b, "contiguous", THRESHOLD - 1)).toBeUndefined();
-    expect(wasmBinary("pow", a, "contiguous", b, "contiguous", THRESHOLD)).toBeUndefined();
-    expect(wasmBinary("add", a, "scalar", b, "scalar", THRESHOLD)).toBeUndefined();
-    const wide = randomArray("float64", THRESHOLD, 3);
-    expect(wasmBinary("add", a, "contiguous", wide, "contiguous", THRESHOLD)).toBeUndefined();
-    const ints = new Int32Array(THRESHOLD);
-    expect(wasmBinary("add", ints, "contiguous", ints, "contiguous", THRESHOLD)).toBeUndefined();
+    const n = THRESHOLD;
+    expect(wasmBinary("add", a, n - 1, b, n - 1, n - 1)).toBeUndefined();
+    expect(wasmBinary("pow", a, n, b, n, n)).toBeUndefined();
+    expect(wasmBinary("add", a, 1, b, 1, n)).toBeUndefined();
+    const wide = randomArray("float64", n, 3);
+    expect(wasmBinary("add", a, n, wide, n, n)).toBeUndefined();
+    const ints = new Int32Array(n);
+    expect(wasmBinary("add", ints, n, ints, n, n)).toBeUndefined();
   });
 });
 
@@ -348,9 +379,9 @@ describe("wasmAxpby", () => {
       array[0] = value;
       return array;
     };
-    const scaledX = jsBinary("mul", dtype, x, "contiguous", coefficient(alpha), "scalar", n);
-    const scaledY = jsBinary("mul", dtype, y, "contiguous", coefficient(beta), "scalar", n);
-    return jsBinary("add", dtype, scaledX, "contiguous", scaledY, "contiguous", n);
+    const scaledX = jsBinary("mul", dtype, x, n, coefficient(alpha), 1, n);
+    const scaledY = jsBinary("mul", dtype, y, n, coefficient(beta), 1, n);
+    return jsBinary("add", dtype, scaledX, n, scaledY, n, n);
   }
 
   it.each(dtypes)("equals mul, mul and add bit for bit, special values included (%s)", (dtype) => {
@@ -416,7 +447,7 @@ describe("the CPU backend's dispatch", () => {
       }
       const matrix = () => reshape(tensor(randomArray(dtype, 64 * 80, 9)), [64, 80]);
       const row = () => tensor(randomArray(dtype, 80, 10));
-      // Broadcast rows and transposed operands are not contiguous: they stay on the JS loops.
+      // A broadcast row runs in SIMD (period 80); transposed operands stay on the JS loops.
       cases.push(["[64,80] + [80]", () => add(matrix(), row())]);
       cases.push(["transposed", () => maximum(transpose(matrix()), transpose(matrix()))]);
       cases.push(["[1,n] shaped", () => neg(reshape(matrix(), [1, 64 * 80]))]);

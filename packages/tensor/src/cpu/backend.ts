@@ -12,7 +12,7 @@ import {
 import { binaryLineKernel, unaryKernel } from "./elementwise";
 import { blockedMatmul, type MatmulKernel } from "./matmul";
 import { reduceInto } from "./reduce";
-import { forEachLine, layoutOf } from "./strided";
+import { forEachLine, periodOf } from "./strided";
 
 /** On the CPU, storage is the typed array itself, hidden behind the opaque type. */
 const wrap = (data: TypedArray): Storage => data as unknown as Storage;
@@ -76,10 +76,10 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
       const size = product(shape);
       const left = unwrap(a);
       const right = unwrap(b);
-      const aLayout = simd ? layoutOf(shape, aStrides) : undefined;
-      const bLayout = simd ? layoutOf(shape, bStrides) : undefined;
-      if (aLayout !== undefined && bLayout !== undefined) {
-        const fast = wasmBinary(op, left, aLayout, right, bLayout, size);
+      const aPeriod = simd ? periodOf(shape, aStrides) : undefined;
+      const bPeriod = simd ? periodOf(shape, bStrides) : undefined;
+      if (aPeriod !== undefined && bPeriod !== undefined) {
+        const fast = wasmBinary(op, left, aPeriod, right, bPeriod, size);
         if (fast !== undefined) return wrap(fast);
       }
       const out = allocate(dtype, size);
@@ -145,7 +145,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
       const source = unwrap(x);
       // Storage is immutable, so a view that is already dense (a run of rows, a reshape) shares
       // it instead of copying, as numpy's basic slicing does: O(1) whatever its size.
-      if (layoutOf(shape, strides) === "contiguous") {
+      if (periodOf(shape, strides) === size) {
         return wrap(source.subarray(offset, offset + size));
       }
       const out = allocate(dtype, size);

@@ -73,23 +73,21 @@ export function forEachLine(
 }
 
 /**
- * How an operand with `strides` is read over `shape`: `"contiguous"` when it walks its first
- * elements in row-major order, `"scalar"` when it repeats its element 0 everywhere, undefined for
- * any other layout. Axes of extent 1 are ignored (their stride is never used).
+ * The period of an operand with `strides` read over a row-major `shape`: p such that output
+ * element i reads the operand's element i mod p, i.e. its trailing axes are walked contiguously
+ * and its leading ones repeat (stride 0). p is the output's size for an operand laid out like the
+ * output, 1 for a broadcast scalar and the row length for a bias row `[m]` over `[n, m]`;
+ * undefined for any other layout (a column broadcast, a transpose). Axes of extent 1 are ignored
+ * (their stride is never used).
  */
-export function layoutOf(
-  shape: readonly number[],
-  strides: readonly number[],
-): "contiguous" | "scalar" | undefined {
-  let contiguous = true;
-  let scalar = true;
-  let expected = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    const extent = shape[axis];
-    if (extent === 1) continue;
-    contiguous &&= strides[axis] === expected;
-    scalar &&= strides[axis] === 0;
-    expected *= extent;
+export function periodOf(shape: readonly number[], strides: readonly number[]): number | undefined {
+  let period = 1;
+  let axis = shape.length - 1;
+  for (; axis >= 0; axis--) {
+    if (shape[axis] === 1) continue;
+    if (strides[axis] !== period) break;
+    period *= shape[axis]!;
   }
-  return contiguous ? "contiguous" : scalar ? "scalar" : undefined;
+  for (; axis >= 0; axis--) if (shape[axis] !== 1 && strides[axis] !== 0) return undefined;
+  return period;
 }

@@ -34,9 +34,6 @@ export interface ElementwiseInfo {
   readonly reason?: string;
 }
 
-/** How a binary operand is laid out over the output: the output's own layout, or one element. */
-export type OperandLayout = "contiguous" | "scalar";
-
 interface ElementwiseExports {
   binary(
     op: number,
@@ -179,20 +176,38 @@ export function wasmUnary(
 }
 
 /**
- * `op(a[i], b[i])` for `i < length` as a fresh array, computed by the SIMD kernel, where each
- * operand is laid out like the output (`"contiguous"`: its first `length` elements) or is one
- * element broadcast to all (`"scalar"`: its element 0). Results are bit-identical to the
- * JavaScript kernel's (NaN payloads aside). Returns undefined, and leaves the op to the caller,
- * where the kernel does not apply: an op it lacks, operands that are not both Float32Array or
- * both Float64Array, two scalars, fewer than {@link WASM_ELEMENTWISE_MIN_ELEMENTS} elements, or
- * kernels that did not load (`elementwiseInfo().reason`). `a` and `b` are not modified.
+ * Writes `length` elements into `view` from `start`: `source`'s first `period` elements, repeated
+ * (a bias row over a batch), by doubling copies within the memory.
+ */
+function fillPeriodic(
+  view: FloatArray,
+  start: number,
+  source: FloatArray,
+  period: number,
+  length: number,
+): void {
+  view.set(source.subarray(0, period), start);
+  for (let filled = period; filled < length; filled *= 2) {
+    view.copyWithin(start + filled, start, start + Math.min(filled, length - filled));
+  }
+}
+
+/**
+ * `op(a[i mod aPeriod], b[i mod bPeriod])` for `i < length` as a fresh array, computed by the
+ * SIMD kernel, where a period is `length` for an operand laid out like the output, 1 for a
+ * broadcast scalar and a row's length for a row repeated over the output's leading axes (see
+ * `periodOf`). Results are bit-identical to the JavaScript kernel's (NaN payloads aside).
+ * Returns undefined, and leaves the op to the caller, where the kernel does not apply: an op it
+ * lacks, operands that are not both Float32Array or both Float64Array, two scalars, fewer than
+ * {@link WASM_ELEMENTWISE_MIN_ELEMENTS} elements, or kernels that did not load
+ * (`elementwiseInfo().reason`). `a` and `b` are not modified.
  */
 export function wasmBinary(
   op: BinaryOp,
   a: ArrayLike<number>,
-  aLayout: OperandLayout,
+  aPeriod: number,
   b: ArrayLike<number>,
-  bLayout: OperandLayout,
+  bPeriod: number,
   length: number,
 ): FloatArray | undefined {
   const code = binaryCodes.get(op);
@@ -200,7 +215,7 @@ export function wasmBinary(
     code === undefined ||
     !isFloatArray(a) ||
     a.constructor !== b.constructor ||
-    (aLayout === "scalar" && bLayout === "scalar") ||
+    (aPeriod === 1 && bPeriod === 1) ||
     length < WASM_ELEMENTWISE_MIN_ELEMENTS
   ) {
     return undefined;
@@ -209,20 +224,20 @@ export function wasmBinary(
   const arrayBytes = paddedBytes(length, elementBytes);
   // The array operand (the left one when both are) goes first; the output overwrites it.
   const second = arrayBytes / elementBytes;
-  const secondBytes = aLayout === "scalar" || bLayout === "scalar" ? VECTOR_BYTES : arrayBytes;
+  const secondBytes = aPeriod === 1 || bPeriod === 1 ? VECTOR_BYTES : arrayBytes;
   const loaded = withMemory(arrayBytes + secondBytes);
   if (loaded === undefined) return undefined;
   const view = viewOf(loaded, a);
   const other = b as FloatArray;
-  if (aLayout === "scalar") {
-    view.set(other.subarray(0, length));
+  if (aPeriod === 1) {
+    fillPeriodic(view, 0, other, bPeriod, length);
     view[second] = a[0]!;
     loaded.exports.binary(code, elementBytes, SCALAR_LEFT, arrayBytes, 0, 0, arrayBytes);
   } else {
-    view.set(a.subarray(0, length));
-    if (bLayout === "scalar") view[second] = other[0]!;
-    else view.set(other.subarray(0, length), second);
-    const form = bLayout === "scalar" ? SCALAR_RIGHT : BOTH_ARRAYS;
+    fillPeriodic(view, 0, a, aPeriod, length);
+    if (bPeriod === 1) view[second] = other[0]!;
+    else fillPeriodic(view, second, other, bPeriod, length);
+    const form = bPeriod === 1 ? SCALAR_RIGHT : BOTH_ARRAYS;
     loaded.exports.binary(code, elementBytes, form, 0, arrayBytes, 0, arrayBytes);
   }
   return view.slice(0, length); // a fresh array; measured no slower than allocating and set()

@@ -6,7 +6,6 @@ import { WorkerPool } from "./pool";
 export {
   type ElementwiseInfo,
   elementwiseInfo,
-  type OperandLayout,
   WASM_BINARY_OPS,
   WASM_ELEMENTWISE_MIN_ELEMENTS,
   WASM_REDUCE_OPS,
