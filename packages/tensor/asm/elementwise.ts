@@ -199,10 +199,10 @@ class Squared {
 }
 
 /**
- * Σ term(x[i]) over `count` float32 elements at `x`, accumulated in float64 as the JavaScript
- * kernel does (each float32 widened exactly, then added), in four vector partial sums.
+ * Σ term(x[i]) over `count` float32 or float64 (T) elements at `x`, accumulated in float64 as the
+ * JavaScript kernel does (a float32 is widened exactly, then added), in four vector partial sums.
  */
-function reduceLine32<Term>(x: usize, count: usize): f64 {
+function reduceLine<T, Term>(x: usize, count: usize): f64 {
   const term = changetype<Term>(0);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
@@ -210,41 +210,31 @@ function reduceLine32<Term>(x: usize, count: usize): f64 {
   let s3 = f64x2.splat(0);
   let i: usize = 0;
   for (; i + 8 <= count; i += 8) {
-    const v0 = v128.load(x + (i << 2));
-    const v1 = v128.load(x + (i << 2), 16);
-    s0 = f64x2.add(s0, term.term(f64x2.promote_low_f32x4(v0)));
-    s1 = f64x2.add(s1, term.term(f64x2.promote_low_f32x4(v128.shuffle<f32>(v0, v0, 2, 3, 0, 1))));
-    s2 = f64x2.add(s2, term.term(f64x2.promote_low_f32x4(v1)));
-    s3 = f64x2.add(s3, term.term(f64x2.promote_low_f32x4(v128.shuffle<f32>(v1, v1, 2, 3, 0, 1))));
+    const at = x + i * sizeof<T>();
+    let v0: v128, v1: v128, v2: v128, v3: v128;
+    if (sizeof<T>() === 4) {
+      const low = v128.load(at);
+      const high = v128.load(at, 16);
+      v0 = f64x2.promote_low_f32x4(low);
+      v1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(low, low, 2, 3, 0, 1));
+      v2 = f64x2.promote_low_f32x4(high);
+      v3 = f64x2.promote_low_f32x4(v128.shuffle<f32>(high, high, 2, 3, 0, 1));
+    } else {
+      v0 = v128.load(at);
+      v1 = v128.load(at, 16);
+      v2 = v128.load(at, 32);
+      v3 = v128.load(at, 48);
+    }
+    s0 = f64x2.add(s0, term.term(v0));
+    s1 = f64x2.add(s1, term.term(v1));
+    s2 = f64x2.add(s2, term.term(v2));
+    s3 = f64x2.add(s3, term.term(v3));
   }
   const s = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
   let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
   for (; i < count; i++) {
-    const value = <f64>load<f32>(x + (i << 2));
+    const value = <f64>load<T>(x + i * sizeof<T>());
     total += f64x2.extract_lane(term.term(f64x2.splat(value)), 0);
-  }
-  return total;
-}
-
-/** Σ term(x[i]) over `count` float64 elements at `x`, in four vector partial sums. */
-function reduceLine64<Term>(x: usize, count: usize): f64 {
-  const term = changetype<Term>(0);
-  let s0 = f64x2.splat(0);
-  let s1 = f64x2.splat(0);
-  let s2 = f64x2.splat(0);
-  let s3 = f64x2.splat(0);
-  let i: usize = 0;
-  for (; i + 8 <= count; i += 8) {
-    const at = x + (i << 3);
-    s0 = f64x2.add(s0, term.term(v128.load(at)));
-    s1 = f64x2.add(s1, term.term(v128.load(at, 16)));
-    s2 = f64x2.add(s2, term.term(v128.load(at, 32)));
-    s3 = f64x2.add(s3, term.term(v128.load(at, 48)));
-  }
-  const s = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
-  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
-  for (; i < count; i++) {
-    total += f64x2.extract_lane(term.term(f64x2.splat(load<f64>(x + (i << 3)))), 0);
   }
   return total;
 }
@@ -260,7 +250,7 @@ function reduceLines<Term>(
   for (let line = 0; line < lines; line++, x += lineBytes, out += 8) {
     store<f64>(
       out,
-      elementBytes === 4 ? reduceLine32<Term>(x, count) : reduceLine64<Term>(x, count),
+      elementBytes === 4 ? reduceLine<f32, Term>(x, count) : reduceLine<f64, Term>(x, count),
     );
   }
 }
