@@ -15,6 +15,12 @@ const MUL = 2;
 const DIV = 3;
 const MAXIMUM = 4;
 const MINIMUM = 5;
+const EQUAL = 6;
+const NOT_EQUAL = 7;
+const GREATER = 8;
+const GREATER_EQUAL = 9;
+const LESS = 10;
+const LESS_EQUAL = 11;
 
 const NEG = 0;
 const ABS = 1;
@@ -61,6 +67,39 @@ class Maximum {
 class Minimum {
   apply<T>(a: v128, b: v128): v128 {
     return v128.min<T>(a, b);
+  }
+}
+
+// Comparisons give 1 or 0 in the operands' type, as the JavaScript kernels do: the lane mask
+// (all bits set, or none) ANDed with the bits of 1. NaN compares false except under ≠.
+class Equal {
+  apply<T>(a: v128, b: v128): v128 {
+    return v128.and(v128.eq<T>(a, b), v128.splat<T>(1));
+  }
+}
+class NotEqual {
+  apply<T>(a: v128, b: v128): v128 {
+    return v128.and(v128.ne<T>(a, b), v128.splat<T>(1));
+  }
+}
+class Greater {
+  apply<T>(a: v128, b: v128): v128 {
+    return v128.and(v128.gt<T>(a, b), v128.splat<T>(1));
+  }
+}
+class GreaterEqual {
+  apply<T>(a: v128, b: v128): v128 {
+    return v128.and(v128.ge<T>(a, b), v128.splat<T>(1));
+  }
+}
+class Less {
+  apply<T>(a: v128, b: v128): v128 {
+    return v128.and(v128.lt<T>(a, b), v128.splat<T>(1));
+  }
+}
+class LessEqual {
+  apply<T>(a: v128, b: v128): v128 {
+    return v128.and(v128.le<T>(a, b), v128.splat<T>(1));
   }
 }
 
@@ -129,6 +168,24 @@ function binaryOf<T>(op: i32, form: i32, a: usize, b: usize, out: usize, bytes: 
       break;
     case MINIMUM:
       binaryLoop<Minimum, T>(form, a, b, out, bytes);
+      break;
+    case EQUAL:
+      binaryLoop<Equal, T>(form, a, b, out, bytes);
+      break;
+    case NOT_EQUAL:
+      binaryLoop<NotEqual, T>(form, a, b, out, bytes);
+      break;
+    case GREATER:
+      binaryLoop<Greater, T>(form, a, b, out, bytes);
+      break;
+    case GREATER_EQUAL:
+      binaryLoop<GreaterEqual, T>(form, a, b, out, bytes);
+      break;
+    case LESS:
+      binaryLoop<Less, T>(form, a, b, out, bytes);
+      break;
+    case LESS_EQUAL:
+      binaryLoop<LessEqual, T>(form, a, b, out, bytes);
       break;
   }
 }

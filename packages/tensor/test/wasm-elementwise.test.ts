@@ -123,7 +123,20 @@ describe("elementwiseInfo", () => {
     expect(info).toEqual({
       simd: true,
       minimumElements: THRESHOLD,
-      binaryOps: ["add", "sub", "mul", "div", "maximum", "minimum"],
+      binaryOps: [
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "maximum",
+        "minimum",
+        "equal",
+        "notEqual",
+        "greater",
+        "greaterEqual",
+        "less",
+        "lessEqual",
+      ],
       unaryOps: ["neg", "abs", "sqrt", "square", "relu"],
       reduceOps: ["sum", "sumOfSquares"],
     });

@@ -4,7 +4,20 @@ import { decodeBase64, MAXIMUM_MEMORY_BYTES, type WasmMemory, type WebAssemblyAp
 import { elementwiseKernel, maximumMemoryPages } from "./kernel.generated";
 
 /** Binary ops with a SIMD kernel, in the order of their codes in asm/elementwise.ts. */
-export const WASM_BINARY_OPS = ["add", "sub", "mul", "div", "maximum", "minimum"] as const;
+export const WASM_BINARY_OPS = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "maximum",
+  "minimum",
+  "equal",
+  "notEqual",
+  "greater",
+  "greaterEqual",
+  "less",
+  "lessEqual",
+] as const;
 /** Unary ops with a SIMD kernel, in the order of their codes in asm/elementwise.ts. */
 export const WASM_UNARY_OPS = ["neg", "abs", "sqrt", "square", "relu"] as const;
 /** Reductions with a SIMD kernel (over contiguous lines), in the order of their codes. */
