@@ -329,6 +329,74 @@ export function reduce(
   else if (op === SUM_OF_SQUARES) reduceLines<Squared>(elementBytes, x, lines, count, out);
 }
 
+/**
+ * Adds term(row[i]) into the float64 accumulators at `sums` for `inner` float32 or float64 (T)
+ * elements of one row, each widened exactly; a vector of four (float64: two) at a time.
+ */
+function accumulateRow<T, Term>(row: usize, inner: usize, sums: usize): void {
+  const term = changetype<Term>(0);
+  let i: usize = 0;
+  if (sizeof<T>() === 4) {
+    for (; i + 4 <= inner; i += 4) {
+      const v = v128.load(row + (i << 2));
+      const at = sums + (i << 3);
+      v128.store(at, f64x2.add(v128.load(at), term.term(f64x2.promote_low_f32x4(v))));
+      const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      v128.store(at, f64x2.add(v128.load(at, 16), term.term(high)), 16);
+    }
+  } else {
+    for (; i + 2 <= inner; i += 2) {
+      const at = sums + (i << 3);
+      v128.store(at, f64x2.add(v128.load(at), term.term(v128.load(row + (i << 3)))));
+    }
+  }
+  for (; i < inner; i++) {
+    const value = f64x2.splat(<f64>load<T>(row + i * sizeof<T>()));
+    store<f64>(
+      sums + (i << 3),
+      load<f64>(sums + (i << 3)) + f64x2.extract_lane(term.term(value), 0),
+    );
+  }
+}
+
+function reduceColumnsOf<T, Term>(
+  x: usize,
+  outer: i32,
+  count: i32,
+  inner: usize,
+  out: usize,
+): void {
+  const rowBytes = inner * sizeof<T>();
+  for (let o = 0; o < outer; o++, out += inner << 3) {
+    memory.fill(out, 0, inner << 3);
+    for (let r = 0; r < count; r++, x += rowBytes) accumulateRow<T, Term>(x, inner, out);
+  }
+}
+
+/**
+ * For x viewed as [outer, count, inner] float32 (`elementBytes` 4) or float64 (8), stores the
+ * float64 Σ over its middle axis of x (`op` SUM) or x² (SUM_OF_SQUARES) at `out`
+ * ([outer, inner], 8 bytes each), row by row in order as the JavaScript kernel does: a bias
+ * gradient's column sums.
+ */
+export function reduceColumns(
+  op: i32,
+  elementBytes: i32,
+  x: usize,
+  outer: i32,
+  count: i32,
+  inner: usize,
+  out: usize,
+): void {
+  if (elementBytes === 4) {
+    if (op === SUM) reduceColumnsOf<f32, Identity>(x, outer, count, inner, out);
+    else if (op === SUM_OF_SQUARES) reduceColumnsOf<f32, Squared>(x, outer, count, inner, out);
+  } else {
+    if (op === SUM) reduceColumnsOf<f64, Identity>(x, outer, count, inner, out);
+    else if (op === SUM_OF_SQUARES) reduceColumnsOf<f64, Squared>(x, outer, count, inner, out);
+  }
+}
+
 function axpbyLoop<T>(x: usize, y: usize, out: usize, bytes: usize, alpha: v128, beta: v128): void {
   for (let i: usize = 0; i < bytes; i += 16) {
     const scaledX = v128.mul<T>(alpha, v128.load(x + i));

@@ -29,6 +29,7 @@ import {
   WASM_UNARY_OPS,
   wasmAxpby,
   wasmBinary,
+  wasmReduceColumns,
   wasmReduceLines,
   wasmUnary,
 } from "../src/wasm/index";
@@ -374,6 +375,40 @@ describe("wasmReduceLines", () => {
     expect(wasmReduceLines("sum", x, 1, THRESHOLD - 1)).toBeUndefined();
     expect(wasmReduceLines("max", x, 1, THRESHOLD)).toBeUndefined();
     expect(wasmReduceLines("sum", new Int32Array(THRESHOLD), 1, THRESHOLD)).toBeUndefined();
+  });
+});
+
+describe("wasmReduceColumns", () => {
+  it.each(dtypes)(
+    "equals the JavaScript kernel bit for bit, special values included (%s)",
+    (dtype) => {
+      // [outer, count, inner]: rows with every vector tail, one and several outer blocks.
+      const shapes = [
+        [1, 100, 50],
+        [2, 7, 19],
+        [3, 40, 3],
+        [1, 3, 97],
+        [4, 33, 2],
+        [1, 130, 2],
+      ] as const;
+      for (const [index, [outer, count, inner]] of shapes.entries()) {
+        const x = randomArray(dtype, outer * count * inner, 61 + index);
+        for (const op of WASM_REDUCE_OPS) {
+          const got = wasmReduceColumns(op, x, outer, count, inner)!;
+          const want = new Float64Array(outer * inner);
+          reduceInto(op, x, want, outer, count, inner);
+          expect(firstDifference(got, want), `${op} [${outer}, ${count}, ${inner}]`).toBe(
+            undefined,
+          );
+        }
+      }
+    },
+  );
+
+  it("declines what it does not cover", () => {
+    const x = randomArray("float32", THRESHOLD, 3);
+    expect(wasmReduceColumns("sum", x, 1, 2, 60)).toBeUndefined();
+    expect(wasmReduceColumns("max", x, 1, 2, 64)).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@ import {
   wasmAxpby,
   wasmBinary,
   wasmMatmul,
+  wasmReduceColumns,
   wasmReduceLines,
   wasmUnary,
 } from "../wasm/index";
@@ -110,12 +111,14 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     reduce(op, x, { dtype, outer, reduceSize, inner }) {
       const out = allocate(op === "argmax" ? "int32" : dtype, outer * inner);
       // A mean is a sum divided once, as in the JavaScript kernel.
-      const fast =
-        simd && inner === 1
-          ? wasmReduceLines(op === "mean" ? "sum" : op, unwrap(x), outer, reduceSize)
-          : undefined;
+      const sumOp = op === "mean" ? "sum" : op;
+      const fast = !simd
+        ? undefined
+        : inner === 1
+          ? wasmReduceLines(sumOp, unwrap(x), outer, reduceSize)
+          : wasmReduceColumns(sumOp, unwrap(x), outer, reduceSize, inner);
       if (fast === undefined) reduceInto(op, unwrap(x), out, outer, reduceSize, inner);
-      else if (op === "mean") for (let i = 0; i < outer; i++) out[i] = fast[i]! / reduceSize;
+      else if (op === "mean") for (let i = 0; i < fast.length; i++) out[i] = fast[i]! / reduceSize;
       else out.set(fast);
       return wrap(out);
     },

@@ -103,12 +103,16 @@ export function reduceInto(
   count: number,
   inner: number,
 ): void {
-  if ((op === "sum" || op === "mean") && inner > 1) {
+  if ((op === "sum" || op === "mean" || op === "sumOfSquares") && inner > 1) {
     const accumulator = new Float64Array(inner);
     for (let o = 0; o < outer; o++) {
       accumulator.fill(0);
       for (let r = 0, row = o * count * inner; r < count; r++, row += inner) {
-        for (let i = 0; i < inner; i++) accumulator[i] += x[row + i];
+        if (op === "sumOfSquares") {
+          for (let i = 0; i < inner; i++) accumulator[i] += x[row + i] * x[row + i];
+        } else {
+          for (let i = 0; i < inner; i++) accumulator[i] += x[row + i];
+        }
       }
       const base = o * inner;
       // A mean over zero elements is 0/0 = NaN, as in numpy.

@@ -66,6 +66,15 @@ interface ElementwiseExports {
     count: number,
     out: number,
   ): void;
+  reduceColumns(
+    op: number,
+    elementBytes: number,
+    x: number,
+    outer: number,
+    count: number,
+    inner: number,
+    out: number,
+  ): void;
   axpby(
     elementBytes: number,
     x: number,
@@ -281,6 +290,34 @@ export function wasmReduceLines(
   viewOf(loaded, x).set(x.subarray(0, length));
   loaded.exports.reduce(code, elementBytes, 0, lines, count, resultsOffset);
   return loaded.float64.slice(resultsOffset / 8, resultsOffset / 8 + lines);
+}
+
+/**
+ * `op` (Σx or Σx²) over the middle axis of `x` viewed as `[outer, count, inner]` (a bias
+ * gradient's column sums), as float64 results `[outer, inner]` accumulated row by row in float64,
+ * in the JavaScript kernel's order and so equal to its results. Returns undefined, and leaves
+ * the reduction to the caller, where the kernel does not apply (as {@link wasmReduceLines}).
+ */
+export function wasmReduceColumns(
+  op: ReduceOp,
+  x: ArrayLike<number>,
+  outer: number,
+  count: number,
+  inner: number,
+): Float64Array | undefined {
+  const code = reduceCodes.get(op);
+  const length = outer * count * inner;
+  if (code === undefined || !isFloatArray(x) || length < WASM_ELEMENTWISE_MIN_ELEMENTS) {
+    return undefined;
+  }
+  const elementBytes = x.BYTES_PER_ELEMENT;
+  const resultsOffset = paddedBytes(length, elementBytes);
+  const loaded = withMemory(resultsOffset + outer * inner * 8);
+  if (loaded === undefined) return undefined;
+  viewOf(loaded, x).set(x.subarray(0, length));
+  loaded.exports.reduceColumns(code, elementBytes, 0, outer, count, inner, resultsOffset);
+  const first = resultsOffset / 8;
+  return loaded.float64.slice(first, first + outer * inner);
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   WASM_UNARY_OPS,
   wasmAxpby,
   wasmBinary,
+  wasmReduceColumns,
   wasmReduceLines,
   wasmUnary,
 } from "./elementwise";
