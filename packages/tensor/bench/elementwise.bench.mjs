@@ -1,6 +1,7 @@
 // Elementwise throughput of @puregrad/tensor's CPU backend on the shapes of one training step of
 // a CIFAR-10 MLP (3072→50→10, batch 100): the [50,3072] weight matrix's L2 term, gradient
-// accumulation and momentum update, and a [100,50] + [50] bias add. Each op runs in a
+// accumulation and momentum update (as 8 ops, and fused into 4 as @puregrad/nn takes it), and a
+// [100,50] + [50] bias add and its gradient's column sum. Each op runs in a
 // synchronous loop and in one that yields to the event loop before every call (as nn's `fit`
 // does when given an AbortSignal). Peers measured in the same run: a bare JavaScript loop
 // `out[i] = a[i] * b[i]` over the same 153,600 float32 elements, into a fresh Float32Array (the
@@ -14,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import * as tensorPackage from "../dist/index.js";
 import {
   add,
+  axpby,
   cast,
   cpuBackend,
   createCpuBackend,
@@ -26,6 +28,7 @@ import {
   square,
   sub,
   sum,
+  sumOfSquares,
   uniform,
 } from "../dist/index.js";
 
@@ -107,6 +110,14 @@ function momentumStep(state, t) {
   return { w: add(state.w, velocity), v: velocity, penalty };
 }
 
+/** The same step as @puregrad/nn takes it: sumOfSquares, two axpby and the add (4 passes). */
+function fusedMomentumStep(state, t) {
+  const penalty = sumOfSquares(state.w);
+  const gradient = axpby(1, t.g, 0.002, state.w);
+  const velocity = axpby(0.9, state.v, -0.01, gradient);
+  return { w: add(state.w, velocity), v: velocity, penalty };
+}
+
 const ops = [
   ["add [50,3072]", (t) => add(t.w, t.g)],
   ["sub [50,3072]", (t) => sub(t.w, t.g)],
@@ -116,6 +127,9 @@ const ops = [
   ["square [50,3072]", (t) => square(t.w)],
   ["relu [50,3072]", (t) => relu(t.w)],
   ["sum [50,3072] → []", (t) => sum(t.w)],
+  ["sumOfSquares [50,3072] → []", (t) => sumOfSquares(t.w)],
+  ["axpby [50,3072]", (t) => axpby(0.9, t.w, -0.01, t.g)],
+  ["sum [100,50] → [50] (bias gradient)", (t) => sum(t.hidden, { axis: 0 })],
 ];
 
 const format = (ms) => ms.toFixed(3);
@@ -130,7 +144,9 @@ function warmUpAllDTypes() {
     const t = { w: cast(x, dtype), g: cast(x, dtype), rho: scalar(2, dtype) };
     t.hidden = t.w;
     t.bias = cast(scalar(1), dtype);
-    for (const [, op] of ops) op(t);
+    for (const [label, op] of ops) {
+      if (dtype !== "int32" || !/sumOfSquares|axpby/.test(label)) op(t); // float-only ops
+    }
   }
 }
 
@@ -171,17 +187,22 @@ async function main() {
     return out;
   };
   const rows = pairedRows(ops, operands);
-  for (const [name, backend] of backends) {
-    const step = createdOn(backend, operands);
-    let state = { w: step.w, v: step.v };
-    rows.push({
-      label: `momentum step (8 ops), mean of ${STEPS_PER_SAMPLE}`,
-      name,
-      run: () => {
-        state = momentumStep(state, step);
-      },
-      calls: STEPS_PER_SAMPLE,
-    });
+  for (const [label, takeStep] of [
+    ["momentum step (8 ops)", momentumStep],
+    ["fused momentum step (4 ops)", fusedMomentumStep],
+  ]) {
+    for (const [name, backend] of backends) {
+      const step = createdOn(backend, operands);
+      let state = { w: step.w, v: step.v };
+      rows.push({
+        label: `${label}, mean of ${STEPS_PER_SAMPLE}`,
+        name,
+        run: () => {
+          state = takeStep(state, step);
+        },
+        calls: STEPS_PER_SAMPLE,
+      });
+    }
   }
   const peers = [
     {
