@@ -89,6 +89,20 @@ function logSumExpLine(x: TypedArray, start: number, count: number, step: number
   return Math.log(sum) + shift;
 }
 
+/** Each reduction of one line `x[start + r·step]`, r < count: the only place one is defined. */
+const lineReductions: {
+  readonly [Op in ReduceOp]: (x: TypedArray, start: number, count: number, step: number) => number;
+} = {
+  sum: sumLine,
+  // A mean over zero elements is 0/0 = NaN, as in numpy.
+  mean: (x, start, count, step) => sumLine(x, start, count, step) / count,
+  sumOfSquares: sumOfSquaresLine,
+  max: maxLine,
+  min: minLine,
+  argmax: argmaxLine,
+  logSumExp: logSumExpLine,
+};
+
 /**
  * Reduces `x` viewed as `[outer, count, inner]` over the middle axis into `out` (`[outer,
  * inner]`). Each result is computed in float64 and rounded once on store. With `inner = 1`
@@ -122,35 +136,10 @@ export function reduceInto(
     }
     return;
   }
+  const line = lineReductions[op];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const start = o * count * inner + i;
-      const target = o * inner + i;
-      switch (op) {
-        case "sum":
-          out[target] = sumLine(x, start, count, inner);
-          break;
-        case "mean":
-          out[target] = sumLine(x, start, count, inner) / count;
-          break;
-        case "sumOfSquares":
-          out[target] = sumOfSquaresLine(x, start, count, inner);
-          break;
-        case "max":
-          out[target] = maxLine(x, start, count, inner);
-          break;
-        case "min":
-          out[target] = minLine(x, start, count, inner);
-          break;
-        case "argmax":
-          out[target] = argmaxLine(x, start, count, inner);
-          break;
-        case "logSumExp":
-          out[target] = logSumExpLine(x, start, count, inner);
-          break;
-        default:
-          op satisfies never;
-      }
+      out[o * inner + i] = line(x, o * count * inner + i, count, inner);
     }
   }
 }
