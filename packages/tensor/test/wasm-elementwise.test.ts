@@ -29,8 +29,7 @@ import {
   WASM_UNARY_OPS,
   wasmAxpby,
   wasmBinary,
-  wasmReduceColumns,
-  wasmReduceLines,
+  wasmReduce,
   wasmUnary,
 } from "../src/wasm/index";
 
@@ -324,7 +323,7 @@ describe("wasmBinary", () => {
   });
 });
 
-describe("wasmReduceLines", () => {
+describe("wasmReduce over the last axes (lines)", () => {
   /** Lines × count: vector tails of every length (float32 reads 8 lanes a step, float64 8). */
   const layouts = [
     [1, THRESHOLD],
@@ -341,7 +340,7 @@ describe("wasmReduceLines", () => {
     for (const [index, [lines, count]] of layouts.entries()) {
       const x = finite(dtype, lines * count, 31 + index);
       for (const op of WASM_REDUCE_OPS) {
-        const got = wasmReduceLines(op, x, lines, count)!;
+        const got = wasmReduce(op, x, lines, count, 1)!;
         const want = new Float64Array(lines);
         reduceInto(op, x, want, lines, count, 1);
         expect(got.length, `${op} ${lines}×${count}`).toBe(lines);
@@ -361,24 +360,21 @@ describe("wasmReduceLines", () => {
     x[5] = Number.NaN;
     x[101 + 7] = Number.POSITIVE_INFINITY;
     x[2 * 101] = 1e30; // past the last line
-    expect([...wasmReduceLines("sum", x, 2, 101)!]).toEqual([Number.NaN, Number.POSITIVE_INFINITY]);
+    expect([...wasmReduce("sum", x, 2, 101, 1)!]).toEqual([Number.NaN, Number.POSITIVE_INFINITY]);
     x[5] = -2;
-    expect([...wasmReduceLines("sum", x, 2, 101)!]).toEqual([298, Number.POSITIVE_INFINITY]);
-    expect([...wasmReduceLines("sumOfSquares", x, 2, 101)!]).toEqual([
-      904,
-      Number.POSITIVE_INFINITY,
-    ]);
+    expect([...wasmReduce("sum", x, 2, 101, 1)!]).toEqual([298, Number.POSITIVE_INFINITY]);
+    expect([...wasmReduce("sumOfSquares", x, 2, 101, 1)!]).toEqual([904, Number.POSITIVE_INFINITY]);
   });
 
   it("declines what it does not cover", () => {
     const x = randomArray("float64", THRESHOLD, 9);
-    expect(wasmReduceLines("sum", x, 1, THRESHOLD - 1)).toBeUndefined();
-    expect(wasmReduceLines("max", x, 1, THRESHOLD)).toBeUndefined();
-    expect(wasmReduceLines("sum", new Int32Array(THRESHOLD), 1, THRESHOLD)).toBeUndefined();
+    expect(wasmReduce("sum", x, 1, THRESHOLD - 1, 1)).toBeUndefined();
+    expect(wasmReduce("max", x, 1, THRESHOLD, 1)).toBeUndefined();
+    expect(wasmReduce("sum", new Int32Array(THRESHOLD), 1, THRESHOLD, 1)).toBeUndefined();
   });
 });
 
-describe("wasmReduceColumns", () => {
+describe("wasmReduce over leading axes (column sums)", () => {
   it.each(dtypes)(
     "equals the JavaScript kernel bit for bit, special values included (%s)",
     (dtype) => {
@@ -394,7 +390,7 @@ describe("wasmReduceColumns", () => {
       for (const [index, [outer, count, inner]] of shapes.entries()) {
         const x = randomArray(dtype, outer * count * inner, 61 + index);
         for (const op of WASM_REDUCE_OPS) {
-          const got = wasmReduceColumns(op, x, outer, count, inner)!;
+          const got = wasmReduce(op, x, outer, count, inner)!;
           const want = new Float64Array(outer * inner);
           reduceInto(op, x, want, outer, count, inner);
           expect(firstDifference(got, want), `${op} [${outer}, ${count}, ${inner}]`).toBe(
@@ -407,8 +403,8 @@ describe("wasmReduceColumns", () => {
 
   it("declines what it does not cover", () => {
     const x = randomArray("float32", THRESHOLD, 3);
-    expect(wasmReduceColumns("sum", x, 1, 2, 60)).toBeUndefined();
-    expect(wasmReduceColumns("max", x, 1, 2, 64)).toBeUndefined();
+    expect(wasmReduce("sum", x, 1, 2, 60)).toBeUndefined();
+    expect(wasmReduce("max", x, 1, 2, 64)).toBeUndefined();
   });
 });
 

@@ -6,8 +6,7 @@ import {
   wasmAxpby,
   wasmBinary,
   wasmMatmul,
-  wasmReduceColumns,
-  wasmReduceLines,
+  wasmReduce,
   wasmUnary,
 } from "../wasm/index";
 import { binaryLineKernel, unaryKernel } from "./elementwise";
@@ -112,11 +111,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
       const out = allocate(op === "argmax" ? "int32" : dtype, outer * inner);
       // A mean is a sum divided once, as in the JavaScript kernel.
       const sumOp = op === "mean" ? "sum" : op;
-      const fast = !simd
-        ? undefined
-        : inner === 1
-          ? wasmReduceLines(sumOp, unwrap(x), outer, reduceSize)
-          : wasmReduceColumns(sumOp, unwrap(x), outer, reduceSize, inner);
+      const fast = simd ? wasmReduce(sumOp, unwrap(x), outer, reduceSize, inner) : undefined;
       if (fast === undefined) reduceInto(op, unwrap(x), out, outer, reduceSize, inner);
       else if (op === "mean") for (let i = 0; i < fast.length; i++) out[i] = fast[i]! / reduceSize;
       else out.set(fast);

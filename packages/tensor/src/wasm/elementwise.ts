@@ -266,39 +266,16 @@ export function wasmBinary(
 }
 
 /**
- * `op` (Σx or Σx²) of each of `lines` consecutive runs of `count` elements of `x`, as float64
- * results accumulated in float64 like the JavaScript kernel's (in another order, so they may
- * differ from its in the last bits). Returns undefined, and leaves the reduction to the caller,
- * where the kernel does not apply: an op it lacks, an array that is not float, fewer than
- * {@link WASM_ELEMENTWISE_MIN_ELEMENTS} elements in all, or kernels that did not load.
+ * `op` (Σx or Σx²) over the middle axis of `x` viewed as `[outer, count, inner]`, as float64
+ * results `[outer, inner]` accumulated in float64 like the JavaScript kernel's. Over the last
+ * axes (`inner` 1) each line sums in four vector partial sums, another order than the
+ * JavaScript kernel's, so results may differ from its in the last bits; over leading axes (a
+ * bias gradient's column sums) rows accumulate in order, as there, so they are equal. Returns
+ * undefined, and leaves the reduction to the caller, where the kernel does not apply: an op it
+ * lacks, an array that is not float, fewer than {@link WASM_ELEMENTWISE_MIN_ELEMENTS} elements in
+ * all, or kernels that did not load.
  */
-export function wasmReduceLines(
-  op: ReduceOp,
-  x: ArrayLike<number>,
-  lines: number,
-  count: number,
-): Float64Array | undefined {
-  const code = reduceCodes.get(op);
-  const length = lines * count;
-  if (code === undefined || !isFloatArray(x) || length < WASM_ELEMENTWISE_MIN_ELEMENTS) {
-    return undefined;
-  }
-  const elementBytes = x.BYTES_PER_ELEMENT;
-  const resultsOffset = paddedBytes(length, elementBytes);
-  const loaded = withMemory(resultsOffset + lines * 8);
-  if (loaded === undefined) return undefined;
-  viewOf(loaded, x).set(x.subarray(0, length));
-  loaded.exports.reduce(code, elementBytes, 0, lines, count, resultsOffset);
-  return loaded.float64.slice(resultsOffset / 8, resultsOffset / 8 + lines);
-}
-
-/**
- * `op` (Σx or Σx²) over the middle axis of `x` viewed as `[outer, count, inner]` (a bias
- * gradient's column sums), as float64 results `[outer, inner]` accumulated row by row in float64,
- * in the JavaScript kernel's order and so equal to its results. Returns undefined, and leaves
- * the reduction to the caller, where the kernel does not apply (as {@link wasmReduceLines}).
- */
-export function wasmReduceColumns(
+export function wasmReduce(
   op: ReduceOp,
   x: ArrayLike<number>,
   outer: number,
@@ -315,7 +292,8 @@ export function wasmReduceColumns(
   const loaded = withMemory(resultsOffset + outer * inner * 8);
   if (loaded === undefined) return undefined;
   viewOf(loaded, x).set(x.subarray(0, length));
-  loaded.exports.reduceColumns(code, elementBytes, 0, outer, count, inner, resultsOffset);
+  if (inner === 1) loaded.exports.reduce(code, elementBytes, 0, outer, count, resultsOffset);
+  else loaded.exports.reduceColumns(code, elementBytes, 0, outer, count, inner, resultsOffset);
   const first = resultsOffset / 8;
   return loaded.float64.slice(first, first + outer * inner);
 }

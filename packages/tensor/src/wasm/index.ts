@@ -12,8 +12,7 @@ export {
   WASM_UNARY_OPS,
   wasmAxpby,
   wasmBinary,
-  wasmReduceColumns,
-  wasmReduceLines,
+  wasmReduce,
   wasmUnary,
 } from "./elementwise";
 
