@@ -1,6 +1,7 @@
 // puregrad as a user drives it: createTrainer + step over in-order slices, as `fit` does.
 import { performance } from "node:perf_hooks";
 import * as pg from "@puregrad/autograd";
+import { getBackend } from "@puregrad/tensor";
 import { applyUpdates, createTrainer, mlp, resolveOptimizer } from "../dist/index.js";
 import { batchRows, localRunner, median } from "./runner.mjs";
 
@@ -57,10 +58,60 @@ export function puregradRunner(spec, dtype, seed, dataset) {
   }, dataset);
 }
 
+/** Elements from which a kernel call counts as weight-sized (the first layer's 50 × 3072 = 153,600). */
+const WEIGHT_SIZED = 100_000;
+
+/** The kind of work a backend call is, for the breakdown: matmul, weight-sized or small. */
+function kernelKind(method, args) {
+  if (method === "matmul") return "matmul";
+  const meta = args.find((arg) => typeof arg === "object" && arg !== null && "dtype" in arg);
+  const size =
+    meta?.size ??
+    (meta?.shape
+      ? meta.shape.reduce((a, b) => a * b, 1)
+      : (meta?.outer ?? 0) * (meta?.reduceSize ?? 1) * (meta?.inner ?? 1));
+  return size >= WEIGHT_SIZED ? "weightSized" : "small";
+}
+
+/**
+ * Runs `run` with every method of the current backend timed (patched in place, restored
+ * after), and returns its result with the milliseconds and calls spent in each kind of kernel.
+ */
+function timingKernels(run) {
+  const backend = getBackend();
+  const kernels = {
+    matmul: { ms: 0, calls: 0 },
+    weightSized: { ms: 0, calls: 0 },
+    small: { ms: 0, calls: 0 },
+  };
+  const originals = Object.entries(backend).filter(([, value]) => typeof value === "function");
+  for (const [method, original] of originals) {
+    backend[method] = (...args) => {
+      const start = performance.now();
+      try {
+        return original.apply(backend, args);
+      } finally {
+        const kind = kernels[kernelKind(method, args)];
+        kind.ms += performance.now() - start;
+        kind.calls += 1;
+      }
+    };
+  }
+  try {
+    return { result: run(), kernels };
+  } finally {
+    for (const [method, original] of originals) backend[method] = original;
+  }
+}
+
 /**
  * Where one training step's time goes: the whole `trainer.step`, the forward + backward pass
  * alone (`valueAndGrad` of `trainer.cost`) and the optimizer update alone (`update` +
- * `applyUpdates`), each the median over `steps` consecutive batches, in seconds.
+ * `applyUpdates`), each the median over `steps` consecutive batches, in seconds; then, over
+ * another `steps` steps with every backend call timed, the median seconds per step spent in
+ * matmul kernels, in weight-sized elementwise kernels and reductions, in the other (small)
+ * kernels, and outside the kernels (autograd, the optimizer's bookkeeping, JavaScript), with
+ * the calls of each kind per step.
  */
 export function stepBreakdown(spec, dtype, seed, dataset, steps) {
   const trainer = trainerFor(spec, dtype);
@@ -86,8 +137,32 @@ export function stepBreakdown(spec, dtype, seed, dataset, steps) {
     });
     state = timed(seconds.step, () => trainer.step(state, batch)).state;
   }
-  // The first half warms up.
-  return Object.fromEntries(
-    Object.entries(seconds).map(([name, list]) => [name, median(list.slice(steps))]),
-  );
+  const perStep = { matmul: [], weightSized: [], small: [], outside: [] };
+  const calls = {};
+  for (let index = 2 * steps; index < 3 * steps; index++) {
+    const batch = batchAt(data, dataset, index);
+    const start = performance.now();
+    const { result, kernels } = timingKernels(() => trainer.step(state, batch));
+    const total = performance.now() - start;
+    state = result.state;
+    let inKernels = 0;
+    for (const [kind, { ms, calls: count }] of Object.entries(kernels)) {
+      perStep[kind].push(ms / 1000);
+      calls[kind] = count;
+      inKernels += ms;
+    }
+    perStep.outside.push((total - inKernels) / 1000);
+  }
+  // The first half of the untimed steps warms up.
+  return {
+    ...Object.fromEntries(
+      Object.entries(seconds).map(([name, list]) => [name, median(list.slice(steps))]),
+    ),
+    kernels: Object.fromEntries(
+      Object.entries(perStep).map(([kind, list]) => [
+        kind,
+        { seconds: median(list), calls: calls[kind] },
+      ]),
+    ),
+  };
 }

@@ -375,6 +375,12 @@ async function main() {
       console.log(
         `\nWhere one 2-layer float32 step goes (puregrad, medians of parts timed separately, so they need not add up): trainer.step ${milliseconds(breakdown.step)}; forward + backward (valueAndGrad of trainer.cost) ${share(breakdown.forwardBackward)}; optimizer update (momentum update + applyUpdates) ${share(breakdown.update)}`,
       );
+      const { matmul, weightSized, small, outside } = breakdown.kernels;
+      const kind = ({ seconds, calls }, what) =>
+        `${what} ${share(seconds)}${calls === undefined ? "" : ` in ${calls} call${calls === 1 ? "" : "s"}`}`;
+      console.log(
+        `By kernel (every backend call of a step timed, medians): ${kind(matmul, "matmul")}; ${kind(weightSized, "weight-sized elementwise and reductions (≥ 100,000 elements)")}; ${kind(small, "smaller kernels")}; ${kind(outside, "outside the kernels (autograd, optimizer bookkeeping, JavaScript)")}`,
+      );
     }
     console.log(
       `\nCorrectness: cost of the first step from identical weights (Δ = absolute difference from puregrad, ≤ ${FIRST_COST_TOLERANCE}), and mean cost of epoch 1 → epoch ${CHECK_EPOCHS} on ${CHECK_ROWS} rows labelled by a linear teacher (must decrease, and end within ${CHECK_COST_TOLERANCE} of puregrad's)\n`,
