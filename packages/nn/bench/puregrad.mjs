@@ -1,7 +1,7 @@
 // puregrad as a user drives it: createTrainer + step over in-order slices, as `fit` does.
 import { performance } from "node:perf_hooks";
 import * as pg from "@puregrad/autograd";
-import { getBackend } from "@puregrad/tensor";
+import { getBackend, matmulInfo } from "@puregrad/tensor";
 import { applyUpdates, createTrainer, mlp, resolveOptimizer } from "../dist/index.js";
 import { batchRows, localRunner, median } from "./runner.mjs";
 
@@ -73,9 +73,13 @@ function kernelKind(method, args) {
   return size >= WEIGHT_SIZED ? "weightSized" : "small";
 }
 
+/** Products from this many flops (2·m·k·n) count as large: the first layer's, split across threads. */
+const LARGE_PRODUCT_FLOPS = 2 ** 20;
+
 /**
  * Runs `run` with every method of the current backend timed (patched in place, restored
- * after), and returns its result with the milliseconds and calls spent in each kind of kernel.
+ * after), and returns its result with the milliseconds and calls spent in each kind of kernel,
+ * and how many threads computed each large product (`matmulInfo().lastCallThreads`).
  */
 function timingKernels(run) {
   const backend = getBackend();
@@ -84,6 +88,7 @@ function timingKernels(run) {
     weightSized: { ms: 0, calls: 0 },
     small: { ms: 0, calls: 0 },
   };
+  const largeProductThreads = [];
   const originals = Object.entries(backend).filter(([, value]) => typeof value === "function");
   for (const [method, original] of originals) {
     backend[method] = (...args) => {
@@ -94,11 +99,15 @@ function timingKernels(run) {
         const kind = kernels[kernelKind(method, args)];
         kind.ms += performance.now() - start;
         kind.calls += 1;
+        const { m, k, n } = args[2] ?? {};
+        if (method === "matmul" && 2 * m * k * n >= LARGE_PRODUCT_FLOPS) {
+          largeProductThreads.push(matmulInfo().lastCallThreads);
+        }
       }
     };
   }
   try {
-    return { result: run(), kernels };
+    return { result: run(), kernels, largeProductThreads };
   } finally {
     for (const [method, original] of originals) backend[method] = original;
   }
@@ -111,7 +120,7 @@ function timingKernels(run) {
  * another `steps` steps with every backend call timed, the median seconds per step spent in
  * matmul kernels, in weight-sized elementwise kernels and reductions, in the other (small)
  * kernels, and outside the kernels (autograd, the optimizer's bookkeeping, JavaScript), with
- * the calls of each kind per step.
+ * the calls of each kind per step, and the threads that computed each large product.
  */
 export function stepBreakdown(spec, dtype, seed, dataset, steps) {
   const trainer = trainerFor(spec, dtype);
@@ -137,12 +146,16 @@ export function stepBreakdown(spec, dtype, seed, dataset, steps) {
     });
     state = timed(seconds.step, () => trainer.step(state, batch)).state;
   }
-  const perStep = { matmul: [], weightSized: [], small: [], outside: [] };
+  const perStep = { total: [], matmul: [], weightSized: [], small: [], outside: [] };
   const calls = {};
+  const threads = [];
   for (let index = 2 * steps; index < 3 * steps; index++) {
     const batch = batchAt(data, dataset, index);
     const start = performance.now();
-    const { result, kernels } = timingKernels(() => trainer.step(state, batch));
+    const { result, kernels, largeProductThreads } = timingKernels(() =>
+      trainer.step(state, batch),
+    );
+    threads.push(...largeProductThreads);
     const total = performance.now() - start;
     state = result.state;
     let inKernels = 0;
@@ -152,12 +165,14 @@ export function stepBreakdown(spec, dtype, seed, dataset, steps) {
       inKernels += ms;
     }
     perStep.outside.push((total - inKernels) / 1000);
+    perStep.total.push(total / 1000);
   }
   // The first half of the untimed steps warms up.
   return {
     ...Object.fromEntries(
       Object.entries(seconds).map(([name, list]) => [name, median(list.slice(steps))]),
     ),
+    largeProductThreads: threads,
     kernels: Object.fromEntries(
       Object.entries(perStep).map(([kind, list]) => [
         kind,

@@ -375,11 +375,16 @@ async function main() {
       console.log(
         `\nWhere one 2-layer float32 step goes (puregrad, medians of parts timed separately, so they need not add up): trainer.step ${milliseconds(breakdown.step)}; forward + backward (valueAndGrad of trainer.cost) ${share(breakdown.forwardBackward)}; optimizer update (momentum update + applyUpdates) ${share(breakdown.update)}`,
       );
-      const { matmul, weightSized, small, outside } = breakdown.kernels;
+      const { total, matmul, weightSized, small, outside } = breakdown.kernels;
       const kind = ({ seconds, calls }, what) =>
-        `${what} ${share(seconds)}${calls === undefined ? "" : ` in ${calls} call${calls === 1 ? "" : "s"}`}`;
+        `${what} ${milliseconds(seconds)} (${Math.round((100 * seconds) / total.seconds)}%)${calls === undefined ? "" : ` in ${calls} call${calls === 1 ? "" : "s"}`}`;
       console.log(
-        `By kernel (every backend call of a step timed, medians): ${kind(matmul, "matmul")}; ${kind(weightSized, "weight-sized elementwise and reductions (≥ 100,000 elements)")}; ${kind(small, "smaller kernels")}; ${kind(outside, "outside the kernels (autograd, optimizer bookkeeping, JavaScript)")}`,
+        `By kernel (every backend call timed over further steps; medians, shares of the median step, ${milliseconds(total.seconds)}): ${kind(matmul, "matmul")}; ${kind(weightSized, "weight-sized elementwise and reductions (≥ 100,000 elements)")}; ${kind(small, "smaller kernels")}; ${kind(outside, "outside the kernels (autograd, optimizer bookkeeping, JavaScript)")}`,
+      );
+      const threads = breakdown.largeProductThreads;
+      const shared = threads.filter((count) => count > 1).length;
+      console.log(
+        `The step's large products (≥ 2^20 flops) ran on more than one thread in ${shared} of ${threads.length} (the worker misses a product when the OS has not scheduled it in time).`,
       );
     }
     console.log(
