@@ -6,5 +6,7 @@ export default defineConfig({
     reporters: ["default", "json"],
     outputFile: { json: "test-results.json" },
     testTimeout: 60_000,
+    // The memory test measures what the process holds after explicit collections.
+    execArgv: ["--expose-gc"],
   },
 });
