@@ -9,7 +9,7 @@
 //   node bench/gpu-step.bench.mjs [--steps N]     (after `pnpm build`)
 import { parseArgs } from "node:util";
 import * as pg from "@puregrad/autograd";
-import { cpuBackend, getBackend, setBackend, toBackend } from "@puregrad/tensor";
+import { cpuBackend, getBackend, matmulInfo, setBackend, toBackend } from "@puregrad/tensor";
 import { createGpuBackend, GPU_MODES } from "@puregrad/tensor/gpu";
 import { createTrainer, mlp } from "../dist/index.js";
 import { median } from "./runner.mjs";
@@ -38,7 +38,10 @@ const labels = pg.cast(
   "int32",
 );
 
-const candidates = [{ name: "cpu", backend: cpuBackend, note: "", steps: hardwareSteps }];
+const cpuKernels = matmulInfo().simd
+  ? `WebAssembly SIMD matmul on up to ${matmulInfo().threads} thread(s)`
+  : `JavaScript kernels (${matmulInfo().reason})`;
+const candidates = [{ name: "cpu", backend: cpuBackend, note: cpuKernels, steps: hardwareSteps }];
 for (const mode of GPU_MODES) {
   try {
     const { backend, reason } = await createGpuBackend({ mode });
@@ -105,7 +108,7 @@ for (const { name, backend, note, steps } of candidates) {
   const agrees = difference <= COST_TOLERANCE;
   failed ||= !agrees;
   console.log(
-    `| ${name} | ${note || "WebAssembly SIMD kernels"} | ${(seconds * 1e3).toFixed(1)} (median of ${steps}) | ${(reference.seconds / seconds).toFixed(2)}× | ${firstCost.toFixed(6)} | ${name === "cpu" ? "—" : difference.toExponential(1)} ${agrees ? "✓" : "✗"} |`,
+    `| ${name} | ${note} | ${(seconds * 1e3).toFixed(1)} (median of ${steps}) | ${(reference.seconds / seconds).toFixed(2)}× | ${firstCost.toFixed(6)} | ${name === "cpu" ? "—" : difference.toExponential(1)} ${agrees ? "✓" : "✗"} |`,
   );
 }
 if (failed) {
