@@ -1,7 +1,7 @@
 // puregrad as a user drives it: createTrainer + step over in-order slices, as `fit` does.
 import { performance } from "node:perf_hooks";
 import * as pg from "@puregrad/autograd";
-import { getBackend, matmulInfo } from "@puregrad/tensor";
+import { getBackend, matmulInfo, sizeOf } from "@puregrad/tensor";
 import { applyUpdates, createTrainer, mlp, resolveOptimizer } from "../dist/index.js";
 import { batchRows, localRunner, median } from "./runner.mjs";
 
@@ -68,7 +68,7 @@ function kernelKind(method, args) {
   const size =
     meta?.size ??
     (meta?.shape
-      ? meta.shape.reduce((a, b) => a * b, 1)
+      ? sizeOf(meta.shape)
       : (meta?.outer ?? 0) * (meta?.reduceSize ?? 1) * (meta?.inner ?? 1));
   return size >= WEIGHT_SIZED ? "weightSized" : "small";
 }
@@ -99,9 +99,11 @@ function timingKernels(run) {
         const kind = kernels[kernelKind(method, args)];
         kind.ms += performance.now() - start;
         kind.calls += 1;
-        const { m, k, n } = args[2] ?? {};
-        if (method === "matmul" && 2 * m * k * n >= LARGE_PRODUCT_FLOPS) {
-          largeProductThreads.push(matmulInfo().lastCallThreads);
+        if (method === "matmul") {
+          const { m, k, n } = args[2];
+          if (2 * m * k * n >= LARGE_PRODUCT_FLOPS) {
+            largeProductThreads.push(matmulInfo().lastCallThreads);
+          }
         }
       }
     };
@@ -167,7 +169,7 @@ export function stepBreakdown(spec, dtype, seed, dataset, steps) {
     perStep.outside.push((total - inKernels) / 1000);
     perStep.total.push(total / 1000);
   }
-  // The first half of the untimed steps warms up.
+  // Of the steps whose parts were timed separately, the first `steps` warm up.
   return {
     ...Object.fromEntries(
       Object.entries(seconds).map(([name, list]) => [name, median(list.slice(steps))]),
