@@ -122,7 +122,8 @@ function timingKernels(run) {
  * another `steps` steps with every backend call timed, the median seconds per step spent in
  * matmul kernels, in weight-sized elementwise kernels and reductions, in the other (small)
  * kernels, and outside the kernels (autograd, the optimizer's bookkeeping, JavaScript), with
- * the calls of each kind per step, and the threads that computed each large product.
+ * the calls of each kind per step, the threads that computed each large product, and the matmul
+ * operands per step found in the kernel's memory instead of copied in.
  */
 export function stepBreakdown(spec, dtype, seed, dataset, steps) {
   const trainer = trainerFor(spec, dtype);
@@ -151,6 +152,7 @@ export function stepBreakdown(spec, dtype, seed, dataset, steps) {
   const perStep = { total: [], matmul: [], weightSized: [], small: [], outside: [] };
   const calls = {};
   const threads = [];
+  const reusedBefore = matmulInfo().reusedOperands;
   for (let index = 2 * steps; index < 3 * steps; index++) {
     const batch = batchAt(data, dataset, index);
     const start = performance.now();
@@ -175,6 +177,7 @@ export function stepBreakdown(spec, dtype, seed, dataset, steps) {
       Object.entries(seconds).map(([name, list]) => [name, median(list.slice(steps))]),
     ),
     largeProductThreads: threads,
+    reusedOperandsPerStep: (matmulInfo().reusedOperands - reusedBefore) / steps,
     kernels: Object.fromEntries(
       Object.entries(perStep).map(([kind, list]) => [
         kind,

@@ -384,7 +384,7 @@ async function main() {
       const threads = breakdown.largeProductThreads;
       const shared = threads.filter((count) => count > 1).length;
       console.log(
-        `The step's large products (≥ 2^20 flops) ran on more than one thread in ${shared} of ${threads.length} (the worker misses a product when the OS has not scheduled it in time).`,
+        `The step's large products (≥ 2^20 flops) ran on more than one thread in ${shared} of ${threads.length} (the worker misses a product when the OS has not scheduled it in time). Matmul operands per step found in the kernel's memory instead of copied in: ${breakdown.reusedOperandsPerStep}.`,
       );
     }
     console.log(

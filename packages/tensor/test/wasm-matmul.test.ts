@@ -297,6 +297,74 @@ describe("wasmMatmul", () => {
   });
 });
 
+describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)", () => {
+  /** a·bᵀ of a (rows(a)×depth) and b (rows(b)×depth), with or without the promise. */
+  function product(Float: FloatConstructor, a: FloatArray, b: FloatArray, keep: boolean) {
+    const [m, n] = [a.length / depth, b.length / depth];
+    const out = new Float(m * n).fill(Number.NaN);
+    wasmMatmul(a, b, out, m, depth, n, false, true, keep);
+    return out;
+  }
+  const depth = 64;
+
+  it("gives the same bits as copying every operand in, through reuse, eviction and growth", () => {
+    for (const [, Float] of dtypes) {
+      // More arrays than cache entries, of growing sizes (the entries grow and move), and one
+      // product large enough to move the arenas; pairs come in an order that reuses, evicts
+      // and brings arrays back.
+      const rows = [8, 40, 3, 100, 17, 600, 64, 2000];
+      const arrays = rows.map((count, index) => randomArray(Float, count * depth, 50 + index));
+      for (let step = 0; step < 60; step++) {
+        const a = arrays[(step * 3) % arrays.length]!;
+        const b = arrays[(step * 5 + 1) % arrays.length]!;
+        const kept = product(Float, a, b, true);
+        expect(kept).toEqual(product(Float, a, b, false));
+        if (step % 7 === 0)
+          expectClose(
+            kept,
+            naiveMatmul(a, b, a.length / depth, depth, b.length / depth, false, true),
+            depth,
+          );
+      }
+    }
+  });
+
+  it("copies an array in once and finds it there when a product uses it again", () => {
+    const a = randomArray(Float32Array, 100 * depth, 61);
+    const b = randomArray(Float32Array, 30 * depth, 62);
+    const c = randomArray(Float32Array, 20 * depth, 63);
+    const before = matmulInfo().reusedOperands;
+    product(Float32Array, a, b, true);
+    expect(matmulInfo().reusedOperands).toBe(before);
+    // a again, as the first operand and then as the second: no copy; c is new.
+    expect(product(Float32Array, a, c, true)).toEqual(product(Float32Array, a, c, false));
+    expect(matmulInfo().reusedOperands).toBe(before + 1);
+    product(Float32Array, c, a, true);
+    expect(matmulInfo().reusedOperands).toBe(before + 3);
+  });
+
+  it("copies every time without the promise, so a modified array gives the new product", () => {
+    const a = randomArray(Float64Array, 10 * depth, 71);
+    const b = randomArray(Float64Array, 12 * depth, 72);
+    const before = matmulInfo().reusedOperands;
+    product(Float64Array, a, b, false);
+    a[5] = 1000;
+    const after = product(Float64Array, a, b, false);
+    expectClose(after, naiveMatmul(a, b, 10, depth, 12, false, true), depth);
+    expect(matmulInfo().reusedOperands).toBe(before);
+  });
+
+  it("copies operands above 8 MiB into the arena each time", () => {
+    const big = randomArray(Float32Array, 33_000 * depth, 81); // 8.06 MiB
+    const b = randomArray(Float32Array, 3 * depth, 82);
+    const before = matmulInfo().reusedOperands;
+    const first = product(Float32Array, big, b, true);
+    expect(product(Float32Array, big, b, true)).toEqual(first);
+    expect(matmulInfo().reusedOperands).toBe(before + 1); // b only
+    expect(first).toEqual(product(Float32Array, big, b, false));
+  });
+});
+
 describe("the kernel's work sharing", () => {
   it("completes a product whose units another thread took and never finished", () => {
     const { kernel } = loadKernel();

@@ -194,10 +194,13 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
 
 /**
  * The WebAssembly SIMD kernel (threaded, see `matmulInfo`) where it loads, and the JavaScript
- * cache-blocked kernel where it cannot; `matmulInfo().reason` says why.
+ * cache-blocked kernel where it cannot; `matmulInfo().reason` says why. Operands are tensor
+ * storage, never modified: the SIMD kernel may keep them in its memory for the next product.
  */
 const defaultMatmul: MatmulKernel = (a, b, out, m, k, n, transposeA, transposeB) =>
-  (matmulInfo().simd ? wasmMatmul : blockedMatmul)(a, b, out, m, k, n, transposeA, transposeB);
+  matmulInfo().simd
+    ? wasmMatmul(a, b, out, m, k, n, transposeA, transposeB, true)
+    : blockedMatmul(a, b, out, m, k, n, transposeA, transposeB);
 
 /**
  * The default backend: typed arrays, with the WebAssembly SIMD matmul where it loads. Every CPU

@@ -24,6 +24,11 @@ export interface MatmulInfo {
   readonly threads: number;
   /** Threads that computed part of the most recent product (0 before the first one). */
   readonly lastCallThreads: number;
+  /**
+   * Operands that were already in the kernel's memory, so not copied in, since it loaded: tensor
+   * storage used again, such as a batch in a layer's forward product and its weight gradient.
+   */
+  readonly reusedOperands: number;
   /** Why the kernel, or the requested number of threads, is unavailable. */
   readonly reason?: string;
 }
@@ -41,6 +46,18 @@ const JOBS = [1024, 2560] as const;
 const DATA_START = 4096;
 const ALIGNMENT = 64;
 const PAGE_BYTES = 65536;
+// After the arenas, the operand cache: CACHE_ENTRIES entries of `cacheEntryBytes` each, holding
+// operands that the caller promised never to modify (see `wasmMatmul`'s `inputsImmutable`), so
+// that one used again (a batch, in a layer's forward product and again in its weight gradient)
+// is not copied in again. Operands above CACHE_MAX_BYTES go to the arena every time.
+const CACHE_ENTRIES = 4;
+const CACHE_MAX_BYTES = 8 << 20;
+
+/** An operand cache entry: `holder` stamps the array it holds, `lastUse` is the product's number. */
+interface CacheEntry {
+  holder: number;
+  lastUse: number;
+}
 
 interface State {
   readonly kernel?: Kernel;
@@ -50,6 +67,20 @@ interface State {
   lastCallThreads: number;
   /** Size of each slot's arena: the largest product's needs so far. */
   arenaBytes: number;
+  /** Size of each operand cache entry: the largest operand cached so far, plus 32 bytes. */
+  cacheEntryBytes: number;
+  readonly cache: CacheEntry[];
+  /**
+   * Where each cached array was put: the entry, valid while the entry's holder is still `stamp`.
+   * A WeakMap, so that the cache keeps no array alive (a WeakRef would, until the caller yields).
+   */
+  readonly cached: WeakMap<FloatArray, { readonly index: number; readonly stamp: number }>;
+  /** Products so far, the clock of the cache's least-recently-used eviction. */
+  products: number;
+  /** Stamps handed out so far. */
+  stamps: number;
+  /** Operands found in the cache instead of copied in, since the kernel loaded. */
+  reusedOperands: number;
 }
 
 let state: State | undefined;
@@ -65,6 +96,12 @@ function currentState(): State {
     requestedThreads: Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS)),
     lastCallThreads: 0,
     arenaBytes: 0,
+    cacheEntryBytes: 0,
+    cache: Array.from({ length: CACHE_ENTRIES }, () => ({ holder: 0, lastUse: 0 })),
+    cached: new WeakMap(),
+    products: 0,
+    stamps: 0,
+    reusedOperands: 0,
   };
   return state;
 }
@@ -97,6 +134,7 @@ export function matmulInfo(): MatmulInfo {
     simd: current.kernel !== undefined,
     threads: effectiveThreads(current),
     lastCallThreads: current.lastCallThreads,
+    reusedOperands: current.reusedOperands,
     ...(reason === undefined ? {} : { reason }),
   };
 }
@@ -153,7 +191,9 @@ function checkOperands(
  * threads for large products. All matrices are dense and row-major: `a` is `m×k` (`k×m` if
  * `transA`, so op(a) = aᵀ), `b` is `k×n` (`n×k` if `transB`). The inputs are not modified; `out`
  * is overwritten and may alias an input. Results are bit-identical whatever the thread count:
- * threads split the output, never a sum.
+ * threads split the output, never a sum. With `inputsImmutable` the caller promises that `a` and
+ * `b` are never modified, now or later (tensor storage): operands up to 8 MiB then stay in the
+ * kernel's memory, and a product that uses the same array again does not copy it in again.
  * @throws TypeError when the arrays are not all Float32Array or all Float64Array.
  * @throws RangeError when a size is not a non-negative integer, an array's length is not the
  *   product of its sizes, or the operands do not fit in 2 GiB of WebAssembly memory.
@@ -172,6 +212,7 @@ export function wasmMatmul<T extends FloatArray>(
   n: number,
   transA: boolean,
   transB: boolean,
+  inputsImmutable = false,
 ): void {
   checkOperands(a, b, out, m, k, n);
   const current = currentState();
@@ -188,12 +229,22 @@ export function wasmMatmul<T extends FloatArray>(
   // (packed panels round m and n up by less than 8).
   const slots = current.pool === undefined ? 1 : 2;
   const bound = scratchOffset + elementBytes * (m + n + 16) * k + ALIGNMENT;
-  checkAddressable(DATA_START + slots * bound);
+  checkAddressable(DATA_START + slots * bound + CACHE_ENTRIES * current.cacheEntryBytes);
   const arenaBytes = scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n);
-  if (arenaBytes > current.arenaBytes) {
-    current.pool?.quiesce(); // the arenas move
-    current.arenaBytes = Math.ceil(arenaBytes / PAGE_BYTES) * PAGE_BYTES;
-    reserve(kernel.memory, DATA_START + slots * current.arenaBytes);
+  const cacheable = (array: FloatArray) =>
+    inputsImmutable && array.byteLength + 32 <= CACHE_MAX_BYTES;
+  const entryBytes = Math.max(
+    current.cacheEntryBytes,
+    ...[a, b].filter(cacheable).map((array) => align(array.byteLength + 32)),
+  );
+  if (arenaBytes > current.arenaBytes || entryBytes > current.cacheEntryBytes) {
+    if (arenaBytes > current.arenaBytes) {
+      current.pool?.quiesce(); // the arenas move
+      current.arenaBytes = Math.ceil(arenaBytes / PAGE_BYTES) * PAGE_BYTES;
+    }
+    current.cacheEntryBytes = entryBytes;
+    for (const entry of current.cache) entry.holder = 0; // the entries move
+    reserve(kernel.memory, DATA_START + slots * current.arenaBytes + CACHE_ENTRIES * entryBytes);
   }
 
   let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
@@ -202,9 +253,35 @@ export function wasmMatmul<T extends FloatArray>(
   const slot = current.pool?.nextSlot() ?? 0;
   const job = JOBS[slot]!;
   const arena = DATA_START + slot * current.arenaBytes;
+  const now = ++current.products;
+  const entryOffset = (index: number) =>
+    DATA_START + slots * current.arenaBytes + index * current.cacheEntryBytes;
+  /** Where `operand` is in the kernel's memory: its cache entry, or else `arenaOffset`. */
+  const place = (operand: FloatArray, arenaOffset: number): number => {
+    if (!cacheable(operand)) {
+      memoryView(kernel, out, arenaOffset, operand.length).set(operand);
+      return arenaOffset;
+    }
+    const cache = current.cache;
+    const known = current.cached.get(operand);
+    if (known !== undefined && cache[known.index]!.holder === known.stamp) {
+      cache[known.index]!.lastUse = now;
+      current.reusedOperands += 1;
+      return entryOffset(known.index);
+    }
+    // The least recently used entry: never the one that the other operand just took.
+    let index = 0;
+    for (let i = 1; i < cache.length; i++) {
+      if (cache[i]!.lastUse < cache[index]!.lastUse) index = i;
+    }
+    memoryView(kernel, out, entryOffset(index), operand.length).set(operand);
+    const entry = cache[index]!;
+    entry.holder = ++current.stamps;
+    entry.lastUse = now;
+    current.cached.set(operand, { index, stamp: entry.holder });
+    return entryOffset(index);
+  };
   const prepare = () => {
-    memoryView(kernel, out, arena, a.length).set(a);
-    memoryView(kernel, out, arena + bOffset, b.length).set(b);
     kernel.exports.configure(
       job,
       elementBytes,
@@ -213,8 +290,8 @@ export function wasmMatmul<T extends FloatArray>(
       n,
       transA,
       transB,
-      arena,
-      arena + bOffset,
+      place(a, arena),
+      place(b, arena + bOffset),
       arena + cOffset,
       arena + scratchOffset,
       threads,
