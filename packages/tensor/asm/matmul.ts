@@ -8,7 +8,8 @@
 // only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. (op(b) stays in
 // place when it is b itself and op(a) has a single row tile: see FEW_ROW_TILES.) The micro-kernel
 // keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once;
-// a last row tile of fewer than MR rows gets a kernel of its own height.
+// a last row tile of fewer than MR rows gets a kernel of its own height, and a last column panel
+// of at most NR/2 columns one of half the width.
 //
 // Threads: every participating thread calls `participate` on the same job in shared memory and
 // takes work units with atomic counters: first packing units, then (after all are packed) tile
@@ -453,18 +454,51 @@ function microTile<T>(
   rows: i32,
   cols: i32,
 ): void {
-  if (rows >= MR) inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, MR, cols));
-  else if (rows === 3) inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, 3, cols));
-  else if (rows === 2) inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, 2, cols));
-  else inline.always(microTileOfHeight<T>(a, b, bStride, k, c, rowBytes, 1, cols));
+  if (cols > panelWidth(<i32>sizeof<T>()) / 2) {
+    inline.always(microTileOfWidth<T, Wide>(a, b, bStride, k, c, rowBytes, rows, cols));
+  } else {
+    inline.always(microTileOfWidth<T, Narrow>(a, b, bStride, k, c, rowBytes, rows, cols));
+  }
+}
+
+// Type arguments W of the micro-kernels: both v128 columns of a panel (Wide) or only the first
+// (Narrow). A type, not a boolean argument, so that the compiler emits two loops: with a
+// boolean, binaryen merged them into one that tests the flag at every step (12% slower).
+type Wide = u16;
+type Narrow = u8;
+
+/**
+ * microTile with both v128 columns of the panel (W = Wide) or only the first (Narrow), for a
+ * last panel of at most NR/2 columns: 50 columns cost 48 + 4 columns of work, not 56.
+ */
+function microTileOfWidth<T, W>(
+  a: usize,
+  b: usize,
+  bStride: usize,
+  k: i32,
+  c: usize,
+  rowBytes: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  if (rows >= MR) {
+    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, MR, cols));
+  } else if (rows === 3) {
+    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, 3, cols));
+  } else if (rows === 2) {
+    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, 2, cols));
+  } else {
+    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, 1, cols));
+  }
 }
 
 /**
- * microTile for exactly `rows` rows (1 to MR). Inlined at each call with a constant `rows`, so
- * that the optimizer drops the accumulators and loads of the missing rows: one source for the
- * four kernels. Each row's sums are the same operations in the same order whatever the height.
+ * microTile for exactly `rows` rows (1 to MR) and W's width. Inlined at each call with a
+ * constant `rows`, so that the optimizer drops the accumulators and loads of the missing rows
+ * and columns: one source for the eight kernels. Each element's sum is the same operations in
+ * the same order whatever the tile's shape.
  */
-function microTileOfHeight<T>(
+function microTileOfShape<T, W>(
   a: usize,
   b: usize,
   bStride: usize,
@@ -489,24 +523,24 @@ function microTileOfHeight<T>(
   if (bStride === 32) {
     while (a < end) {
       const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
+      const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
       const a0 = v128.load_splat<T>(a);
       c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
-      c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+      if (sizeof<W>() === sizeof<Wide>()) c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
       if (rows > 1) {
         const a1 = v128.load_splat<T>(a, size);
         c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-        c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+        if (sizeof<W>() === sizeof<Wide>()) c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
       }
       if (rows > 2) {
         const a2 = v128.load_splat<T>(a, 2 * size);
         c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-        c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+        if (sizeof<W>() === sizeof<Wide>()) c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
       }
       if (rows > 3) {
         const a3 = v128.load_splat<T>(a, 3 * size);
         c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-        c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+        if (sizeof<W>() === sizeof<Wide>()) c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
       }
       a += <usize>MR * size;
       b += 32;
@@ -514,24 +548,24 @@ function microTileOfHeight<T>(
   } else {
     while (a < end) {
       const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
+      const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
       const a0 = v128.load_splat<T>(a);
       c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
-      c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+      if (sizeof<W>() === sizeof<Wide>()) c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
       if (rows > 1) {
         const a1 = v128.load_splat<T>(a, size);
         c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-        c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+        if (sizeof<W>() === sizeof<Wide>()) c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
       }
       if (rows > 2) {
         const a2 = v128.load_splat<T>(a, 2 * size);
         c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-        c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+        if (sizeof<W>() === sizeof<Wide>()) c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
       }
       if (rows > 3) {
         const a3 = v128.load_splat<T>(a, 3 * size);
         c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-        c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+        if (sizeof<W>() === sizeof<Wide>()) c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
       }
       a += <usize>MR * size;
       b += bStride;
