@@ -329,6 +329,22 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
     }
   });
 
+  it("copies arrays in again after its entries grow (and move)", () => {
+    for (const [, Float] of dtypes) {
+      // A product with a large output sizes the arenas first, so that the later, larger
+      // operand grows the cache's entries without moving the arenas.
+      const wide = randomArray(Float, 200 * depth, 91);
+      product(Float, wide, wide, true);
+      const small = [1, 2, 3, 4].map((index) => randomArray(Float, 9 * depth, 91 + index));
+      const expected = small.map((array) => product(Float, array, small[0]!, false));
+      for (const array of small) product(Float, array, small[0]!, true);
+      product(Float, randomArray(Float, 300 * depth, 99), small[1]!, true);
+      for (const [index, array] of small.entries()) {
+        expect(product(Float, array, small[0]!, true)).toEqual(expected[index]);
+      }
+    }
+  });
+
   it("copies an array in once and finds it there when a product uses it again", () => {
     const a = randomArray(Float32Array, 100 * depth, 61);
     const b = randomArray(Float32Array, 30 * depth, 62);

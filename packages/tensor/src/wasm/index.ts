@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import type { FloatArray } from "../dtype";
 import { checkAddressable, type Kernel, loadKernel, reserve } from "./kernel";
 import { WorkerPool } from "./pool";
+import { ResidentArrays } from "./resident";
 
 export {
   type ElementwiseInfo,
@@ -53,12 +54,6 @@ const PAGE_BYTES = 65536;
 const CACHE_ENTRIES = 4;
 const CACHE_MAX_BYTES = 8 << 20;
 
-/** An operand cache entry: `holder` stamps the array it holds, `lastUse` is the product's number. */
-interface CacheEntry {
-  holder: number;
-  lastUse: number;
-}
-
 interface State {
   readonly kernel?: Kernel;
   readonly pool?: WorkerPool;
@@ -67,20 +62,8 @@ interface State {
   lastCallThreads: number;
   /** Size of each slot's arena: the largest product's needs so far. */
   arenaBytes: number;
-  /** Size of each operand cache entry: the largest operand cached so far, plus 32 bytes. */
-  cacheEntryBytes: number;
-  readonly cache: CacheEntry[];
-  /**
-   * Where each cached array was put: the entry, valid while the entry's holder is still `stamp`.
-   * A WeakMap, so that the cache keeps no array alive (a WeakRef would, until the caller yields).
-   */
-  readonly cached: WeakMap<FloatArray, { readonly index: number; readonly stamp: number }>;
-  /** Products so far, the clock of the cache's least-recently-used eviction. */
-  products: number;
-  /** Stamps handed out so far. */
-  stamps: number;
-  /** Operands found in the cache instead of copied in, since the kernel loaded. */
-  reusedOperands: number;
+  /** The operands that the cache holds. */
+  readonly cache: ResidentArrays;
 }
 
 let state: State | undefined;
@@ -96,12 +79,7 @@ function currentState(): State {
     requestedThreads: Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS)),
     lastCallThreads: 0,
     arenaBytes: 0,
-    cacheEntryBytes: 0,
-    cache: Array.from({ length: CACHE_ENTRIES }, () => ({ holder: 0, lastUse: 0 })),
-    cached: new WeakMap(),
-    products: 0,
-    stamps: 0,
-    reusedOperands: 0,
+    cache: new ResidentArrays(CACHE_ENTRIES, CACHE_MAX_BYTES),
   };
   return state;
 }
@@ -134,7 +112,7 @@ export function matmulInfo(): MatmulInfo {
     simd: current.kernel !== undefined,
     threads: effectiveThreads(current),
     lastCallThreads: current.lastCallThreads,
-    reusedOperands: current.reusedOperands,
+    reusedOperands: current.cache.hits,
     ...(reason === undefined ? {} : { reason }),
   };
 }
@@ -229,22 +207,25 @@ export function wasmMatmul<T extends FloatArray>(
   // (packed panels round m and n up by less than 8).
   const slots = current.pool === undefined ? 1 : 2;
   const bound = scratchOffset + elementBytes * (m + n + 16) * k + ALIGNMENT;
-  checkAddressable(DATA_START + slots * bound + CACHE_ENTRIES * current.cacheEntryBytes);
+  const cache = current.cache;
+  checkAddressable(DATA_START + slots * bound + CACHE_ENTRIES * cache.entryBytes);
   const arenaBytes = scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n);
-  const cacheable = (array: FloatArray) =>
-    inputsImmutable && array.byteLength + 32 <= CACHE_MAX_BYTES;
-  const entryBytes = Math.max(
-    current.cacheEntryBytes,
-    ...[a, b].filter(cacheable).map((array) => align(array.byteLength + 32)),
+  // The kernel may read (and ignore) up to 32 bytes past the end of b.
+  const cacheable = (array: FloatArray) => inputsImmutable && cache.fits(array.byteLength + 32);
+  const grown = cache.grow(
+    Math.max(0, ...[a, b].filter(cacheable).map((array) => array.byteLength + 32)),
   );
-  if (arenaBytes > current.arenaBytes || entryBytes > current.cacheEntryBytes) {
-    if (arenaBytes > current.arenaBytes) {
-      current.pool?.quiesce(); // the arenas move
-      current.arenaBytes = Math.ceil(arenaBytes / PAGE_BYTES) * PAGE_BYTES;
-    }
-    current.cacheEntryBytes = entryBytes;
-    for (const entry of current.cache) entry.holder = 0; // the entries move
-    reserve(kernel.memory, DATA_START + slots * current.arenaBytes + CACHE_ENTRIES * entryBytes);
+  const moved = arenaBytes > current.arenaBytes;
+  if (moved) {
+    current.pool?.quiesce(); // the arenas move, and the cache after them
+    current.arenaBytes = Math.ceil(arenaBytes / PAGE_BYTES) * PAGE_BYTES;
+    cache.clear();
+  }
+  if (grown || moved) {
+    reserve(
+      kernel.memory,
+      DATA_START + slots * current.arenaBytes + CACHE_ENTRIES * cache.entryBytes,
+    );
   }
 
   let threads = 2 * m * k * n < MIN_FLOPS_PER_THREAD ? 1 : effectiveThreads(current);
@@ -253,33 +234,19 @@ export function wasmMatmul<T extends FloatArray>(
   const slot = current.pool?.nextSlot() ?? 0;
   const job = JOBS[slot]!;
   const arena = DATA_START + slot * current.arenaBytes;
-  const now = ++current.products;
   const entryOffset = (index: number) =>
-    DATA_START + slots * current.arenaBytes + index * current.cacheEntryBytes;
+    DATA_START + slots * current.arenaBytes + index * cache.entryBytes;
   /** Where `operand` is in the kernel's memory: its cache entry, or else `arenaOffset`. */
   const place = (operand: FloatArray, arenaOffset: number): number => {
     if (!cacheable(operand)) {
       memoryView(kernel, out, arenaOffset, operand.length).set(operand);
       return arenaOffset;
     }
-    const cache = current.cache;
-    const known = current.cached.get(operand);
-    if (known !== undefined && cache[known.index]!.holder === known.stamp) {
-      cache[known.index]!.lastUse = now;
-      current.reusedOperands += 1;
-      return entryOffset(known.index);
-    }
-    // The least recently used entry: never the one that the other operand just took.
-    let index = 0;
-    for (let i = 1; i < cache.length; i++) {
-      if (cache[i]!.lastUse < cache[index]!.lastUse) index = i;
-    }
-    memoryView(kernel, out, entryOffset(index), operand.length).set(operand);
-    const entry = cache[index]!;
-    entry.holder = ++current.stamps;
-    entry.lastUse = now;
-    current.cached.set(operand, { index, stamp: entry.holder });
-    return entryOffset(index);
+    const found = cache.find(operand);
+    if (found !== undefined) return entryOffset(found);
+    const offset = entryOffset(cache.take(operand));
+    memoryView(kernel, out, offset, operand.length).set(operand);
+    return offset;
   };
   const prepare = () => {
     kernel.exports.configure(
