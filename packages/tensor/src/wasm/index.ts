@@ -38,19 +38,18 @@ export interface MatmulInfo {
 const MIN_FLOPS_PER_THREAD = 1 << 20;
 /** Default thread count is the machine's parallelism capped here. */
 const MAX_DEFAULT_THREADS = 4;
-// Memory layout: the pool's protocol words (20 bytes) at CONTROL, two job descriptors (1536 bytes each) at
-// JOBS, then from DATA_START one arena per slot (a, b, c and the kernel's scratch), each
-// `arenaBytes` long. Jobs alternate between the slots (see pool.ts); without a pool only slot 0
-// is used.
+// Memory layout: the pool's protocol words (20 bytes) at CONTROL, two job descriptors (1536
+// bytes each) at JOBS, then from DATA_START one arena per slot (a, b, c and the kernel's
+// scratch), each `arenaBytes` long, then the operand cache. Jobs alternate between the slots
+// (see pool.ts); without a pool only slot 0 is used. The cache holds, in CACHE_ENTRIES entries,
+// operands that the caller promised never to modify (see `wasmMatmul`'s `inputsImmutable`), so
+// that one used again (a batch, in a layer's forward product and again in its weight gradient)
+// is not copied in again. Operands above CACHE_MAX_BYTES go to the arena every time.
 const CONTROL = 512;
 const JOBS = [1024, 2560] as const;
 const DATA_START = 4096;
 const ALIGNMENT = 64;
 const PAGE_BYTES = 65536;
-// After the arenas, the operand cache: CACHE_ENTRIES entries of `cacheEntryBytes` each, holding
-// operands that the caller promised never to modify (see `wasmMatmul`'s `inputsImmutable`), so
-// that one used again (a batch, in a layer's forward product and again in its weight gradient)
-// is not copied in again. Operands above CACHE_MAX_BYTES go to the arena every time.
 const CACHE_ENTRIES = 4;
 const CACHE_MAX_BYTES = 8 << 20;
 
