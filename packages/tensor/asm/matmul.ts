@@ -6,7 +6,8 @@
 // columns, each laid out depth-major (element p of every row, then p + 1, ...), so that the
 // micro-kernel reads both with unit stride whatever the operands' orientation; transposes cost
 // only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. (op(b) stays in
-// place when it is b itself and op(a) has a single row tile: see FEW_ROW_TILES.) The micro-kernel
+// place when it is b itself and op(a) has few row tiles, see FEW_ROW_TILES; else op(a) stays in
+// place when it is a itself and op(b) has few panels, see DIRECT_A_MAX_PANELS.) The micro-kernel
 // keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once;
 // a last row tile of fewer than MR rows gets a kernel of its own height, and a last column panel
 // of at most NR/2 columns one of half the width.
@@ -26,6 +27,11 @@ const MR = 4; // rows of a micro-tile and of a panel of packed op(a)
 // A single row tile reads b in place when b is stored k×n (packing would copy each element to
 // use it once).
 const FEW_ROW_TILES = 4;
+// op(a) not transposed is read in place, unpacked, when its row tiles are used for at most this
+// many column panels: each row of a tile is then one contiguous stream, and packing it (a pass
+// over all of op(a)) cost more than it saved (measured: (100×3072)·(3072×50)ᵀ 1.07-1.09× and
+// (1000×3072)·(3072×50)ᵀ 1.14-1.19× faster in place; about even at 16 panels, 0.98× at 32).
+const DIRECT_A_MAX_PANELS = 16;
 const SPINS_BEFORE_WAIT = 100_000; // about 100 µs of polling before sleeping
 
 // Job descriptor: 1536 bytes at `job`, which the caller keeps free. Counters that threads bump
@@ -55,6 +61,7 @@ const PANELS_PER_TILE_UNIT: usize = 448;
 const TILE_UNITS: usize = 452;
 const DIRECT_B: usize = 456;
 const B_PACKED_BY_TILE_UNITS: usize = 460;
+const DIRECT_A: usize = 464;
 // One byte per unit, pack units first: 1 once the unit is finished. Units are at most
 // 3·MAX_SPLITS: MAX_SPLITS for each operand's packing and for the tiles.
 const FINISHED: usize = 512; // the descriptor ends at byte FINISHED + 1024
@@ -108,9 +115,10 @@ export function configure(
   const packSplits = participants === 1 ? 1 : min(4 * participants, MAX_SPLITS);
   const rowTilesPerPackUnit = (rowTiles + packSplits - 1) / packSplits;
   const panelsPerPackUnit = (panels + packSplits - 1) / packSplits;
-  const aPackUnits = (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
   const fewRowTiles = rowTiles <= FEW_ROW_TILES;
   const directB = !transB && fewRowTiles;
+  const directA = !transA && !directB && panels <= DIRECT_A_MAX_PANELS;
+  const aPackUnits = directA ? 0 : (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
   const bPackUnits = fewRowTiles ? 0 : (panels + panelsPerPackUnit - 1) / panelsPerPackUnit;
   // Tile units: whole panels' columns of row tiles while there are many panels (always when
   // there are few row tiles), else panels split into runs of row tiles. Either way at most
@@ -138,6 +146,7 @@ export function configure(
   store<i32>(job + PANELS_PER_PACK_UNIT, panelsPerPackUnit);
   store<i32>(job + PACK_UNITS, aPackUnits + bPackUnits);
   store<i32>(job + DIRECT_B, directB);
+  store<i32>(job + DIRECT_A, directA);
   store<i32>(job + B_PACKED_BY_TILE_UNITS, fewRowTiles && !directB);
   store<i32>(job + ROW_TILES_PER_TILE_UNIT, rowTilesPerTileUnit);
   store<i32>(job + PANELS_PER_TILE_UNIT, panelsPerTileUnit);
@@ -410,7 +419,8 @@ function tileUnit<T>(job: usize, unit: i32, flag: i32): void {
   const depthBytes = <usize>k * size;
   const directB = load<i32>(job + DIRECT_B) !== 0;
   const packsB = load<i32>(job + B_PACKED_BY_TILE_UNITS) !== 0;
-  const packedA = load<u32>(job + PACKED_A) as usize;
+  const directA = load<i32>(job + DIRECT_A) !== 0;
+  const aStart = directA ? (load<u32>(job + A) as usize) : (load<u32>(job + PACKED_A) as usize);
   const c = load<u32>(job + C) as usize;
   for (let panel = firstPanel; panel < endPanel; panel++) {
     if (packsB) {
@@ -425,7 +435,8 @@ function tileUnit<T>(job: usize, unit: i32, flag: i32): void {
       if (isFinished(job, flag)) return;
       const i0 = tile * MR;
       microTile<T>(
-        packedA + <usize>i0 * depthBytes,
+        aStart + <usize>i0 * depthBytes,
+        directA ? depthBytes : 0,
         bPanel,
         directB ? <usize>n * size : 32,
         k,
@@ -439,13 +450,15 @@ function tileUnit<T>(job: usize, unit: i32, flag: i32): void {
 }
 
 /**
- * c[r][j] = Σ_p a[p][r]·b[p][j] for r < rows, j < cols, from a packed row panel a (k×MR) and
- * column panel b (k×NR): the register-blocked core, MR×NR sums in eight v128 accumulators. A
+ * c[r][j] = Σ_p a[p][r]·b[p][j] for r < rows, j < cols, from a packed row panel a (k×MR), or
+ * rows of op(a) in place aRowStride bytes apart (aRowStride ≠ 0), and a column panel b (k×NR):
+ * the register-blocked core, MR×NR sums in eight v128 accumulators. A
  * last row tile of fewer than MR rows gets a kernel of its own height, so that it does not
  * compute (and load) the padding rows: 10 rows cost 4 + 4 + 2 rows of work, not 12.
  */
 function microTile<T>(
   a: usize,
+  aRowStride: usize,
   b: usize,
   bStride: usize,
   k: i32,
@@ -455,9 +468,9 @@ function microTile<T>(
   cols: i32,
 ): void {
   if (cols > panelWidth(<i32>sizeof<T>()) / 2) {
-    inline.always(microTileOfWidth<T, Wide>(a, b, bStride, k, c, rowBytes, rows, cols));
+    inline.always(microTileOfWidth<T, Wide>(a, aRowStride, b, bStride, k, c, rowBytes, rows, cols));
   } else {
-    inline.always(microTileOfWidth<T, Narrow>(a, b, bStride, k, c, rowBytes, rows, cols));
+    inline.always(microTileOfWidth<T, Narrow>(a, aRowStride, b, bStride, k, c, rowBytes, rows, cols));
   }
 }
 
@@ -473,6 +486,7 @@ type Narrow = u8;
  */
 function microTileOfWidth<T, W>(
   a: usize,
+  aRowStride: usize,
   b: usize,
   bStride: usize,
   k: i32,
@@ -482,13 +496,13 @@ function microTileOfWidth<T, W>(
   cols: i32,
 ): void {
   if (rows >= MR) {
-    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, MR, cols));
+    inline.always(microTileOfShape<T, W>(a, aRowStride, b, bStride, k, c, rowBytes, MR, cols));
   } else if (rows === 3) {
-    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, 3, cols));
+    inline.always(microTileOfShape<T, W>(a, aRowStride, b, bStride, k, c, rowBytes, 3, cols));
   } else if (rows === 2) {
-    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, 2, cols));
+    inline.always(microTileOfShape<T, W>(a, aRowStride, b, bStride, k, c, rowBytes, 2, cols));
   } else {
-    inline.always(microTileOfShape<T, W>(a, b, bStride, k, c, rowBytes, 1, cols));
+    inline.always(microTileOfShape<T, W>(a, aRowStride, b, bStride, k, c, rowBytes, 1, cols));
   }
 }
 
@@ -500,6 +514,7 @@ function microTileOfWidth<T, W>(
  */
 function microTileOfShape<T, W>(
   a: usize,
+  aRowStride: usize,
   b: usize,
   bStride: usize,
   k: i32,
@@ -518,9 +533,40 @@ function microTileOfShape<T, W>(
   let c30 = c00;
   let c31 = c00;
   const end = a + <usize>k * MR * size;
-  // The same loop twice: with a constant stride for packed panels, V8 keeps one more register
-  // free in the loop (measured 7-10% faster) than with the run-time stride b needs in place.
-  if (bStride === 32) {
+  // The same loop three times: op(a) in place (aRowStride ≠ 0) with op(b) packed, and op(a)
+  // packed with op(b) packed or in place. With a constant stride for packed panels, V8 keeps one
+  // more register free in the loop (measured 7-10% faster) than with the run-time stride b needs
+  // in place.
+  if (aRowStride !== 0) {
+    // op(a) read in place: row r at a + r·aRowStride, element p at + p·size.
+    const a1 = a + aRowStride;
+    const a2 = a1 + aRowStride;
+    const a3 = a2 + aRowStride;
+    const depthEnd = <usize>k * size;
+    for (let p: usize = 0; p < depthEnd; p += size) {
+      const b0 = v128.load(b);
+      const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
+      const x0 = v128.load_splat<T>(a + p);
+      c00 = v128.add<T>(c00, v128.mul<T>(x0, b0));
+      if (sizeof<W>() === sizeof<Wide>()) c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
+      if (rows > 1) {
+        const x1 = v128.load_splat<T>(a1 + p);
+        c10 = v128.add<T>(c10, v128.mul<T>(x1, b0));
+        if (sizeof<W>() === sizeof<Wide>()) c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
+      }
+      if (rows > 2) {
+        const x2 = v128.load_splat<T>(a2 + p);
+        c20 = v128.add<T>(c20, v128.mul<T>(x2, b0));
+        if (sizeof<W>() === sizeof<Wide>()) c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));
+      }
+      if (rows > 3) {
+        const x3 = v128.load_splat<T>(a3 + p);
+        c30 = v128.add<T>(c30, v128.mul<T>(x3, b0));
+        if (sizeof<W>() === sizeof<Wide>()) c31 = v128.add<T>(c31, v128.mul<T>(x3, b1));
+      }
+      b += 32;
+    }
+  } else if (bStride === 32) {
     while (a < end) {
       const b0 = v128.load(b);
       const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
