@@ -80,6 +80,28 @@ function packedABytes(elementBytes: i32, m: i32, k: i32): i32 {
   return align64(((m + MR - 1) / MR) * MR * k * elementBytes);
 }
 
+// What `inPlaceOperands` returns: bits for the operands that the micro-kernel reads in place.
+const A_IN_PLACE = 1;
+const B_IN_PLACE = 2;
+
+/**
+ * Which operands of c[m×n] = op(a)·op(b) the micro-kernel reads in place rather than from packed
+ * panels: A_IN_PLACE | B_IN_PLACE bits. (A caller that has an operand in memory already can
+ * then skip copying it in; one that is packed reads better from a fresh sequential copy.)
+ */
+export function inPlaceOperands(
+  elementBytes: i32,
+  m: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+): i32 {
+  const nr = panelWidth(elementBytes);
+  const fewRowTiles = (m + MR - 1) / MR <= FEW_ROW_TILES;
+  if (!transB && fewRowTiles) return B_IN_PLACE;
+  return !transA && (n + nr - 1) / nr <= DIRECT_A_MAX_PANELS ? A_IN_PLACE : 0;
+}
+
 /** Bytes of scratch that `configure` needs for the packed panels of op(a) and op(b). */
 export function scratchBytes(elementBytes: i32, m: i32, k: i32, n: i32): i32 {
   const nr = panelWidth(elementBytes);
@@ -116,8 +138,9 @@ export function configure(
   const rowTilesPerPackUnit = (rowTiles + packSplits - 1) / packSplits;
   const panelsPerPackUnit = (panels + packSplits - 1) / packSplits;
   const fewRowTiles = rowTiles <= FEW_ROW_TILES;
-  const directB = !transB && fewRowTiles;
-  const directA = !transA && !directB && panels <= DIRECT_A_MAX_PANELS;
+  const inPlace = inPlaceOperands(elementBytes, m, n, transA, transB);
+  const directA = (inPlace & A_IN_PLACE) !== 0;
+  const directB = (inPlace & B_IN_PLACE) !== 0;
   const aPackUnits = directA ? 0 : (rowTiles + rowTilesPerPackUnit - 1) / rowTilesPerPackUnit;
   const bPackUnits = fewRowTiles ? 0 : (panels + panelsPerPackUnit - 1) / panelsPerPackUnit;
   // Tile units: whole panels' columns of row tiles while there are many panels (always when
@@ -470,7 +493,9 @@ function microTile<T>(
   if (cols > panelWidth(<i32>sizeof<T>()) / 2) {
     inline.always(microTileOfWidth<T, Wide>(a, aRowStride, b, bStride, k, c, rowBytes, rows, cols));
   } else {
-    inline.always(microTileOfWidth<T, Narrow>(a, aRowStride, b, bStride, k, c, rowBytes, rows, cols));
+    inline.always(
+      microTileOfWidth<T, Narrow>(a, aRowStride, b, bStride, k, c, rowBytes, rows, cols),
+    );
   }
 }
 

@@ -20,6 +20,14 @@ export interface WasmMemory {
 /** The functions exported by the WebAssembly kernel (asm/matmul.ts); offsets are in bytes. */
 export interface KernelExports {
   scratchBytes(elementBytes: number, m: number, k: number, n: number): number;
+  /** Bit 1: op(a) is read in place (unpacked); bit 2: op(b) is. */
+  inPlaceOperands(
+    elementBytes: number,
+    m: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+  ): number;
   configure(
     job: number,
     elementBytes: number,
