@@ -27,7 +27,8 @@ export interface MatmulInfo {
   readonly lastCallThreads: number;
   /**
    * Operands that were already in the kernel's memory, so not copied in, since it loaded: tensor
-   * storage used again, such as a batch in a layer's forward product and its weight gradient.
+   * storage that the kernel reads in place used again, such as the batch in A1's forward product
+   * and its weight gradient.
    */
   readonly reusedOperands: number;
   /** Why the kernel, or the requested number of threads, is unavailable. */
@@ -42,9 +43,10 @@ const MAX_DEFAULT_THREADS = 4;
 // bytes each) at JOBS, then from DATA_START one arena per slot (a, b, c and the kernel's
 // scratch), each `arenaBytes` long, then the operand cache. Jobs alternate between the slots
 // (see pool.ts); without a pool only slot 0 is used. The cache holds, in CACHE_ENTRIES entries,
-// operands that the caller promised never to modify (see `wasmMatmul`'s `inputsImmutable`), so
-// that one used again (a batch, in a layer's forward product and again in its weight gradient)
-// is not copied in again. Operands above CACHE_MAX_BYTES go to the arena every time.
+// operands that the kernel reads in place and that the caller promised never to modify (see
+// `wasmMatmul`'s `inputsImmutable`), so that one used again (a batch, in A1's forward product and
+// again in its weight gradient) is not copied in again. Other operands, and those above
+// CACHE_MAX_BYTES, are copied into the arena every time.
 const CONTROL = 512;
 const JOBS = [1024, 2560] as const;
 const DATA_START = 4096;
@@ -169,8 +171,9 @@ function checkOperands(
  * `transA`, so op(a) = aᵀ), `b` is `k×n` (`n×k` if `transB`). The inputs are not modified; `out`
  * is overwritten and may alias an input. Results are bit-identical whatever the thread count:
  * threads split the output, never a sum. With `inputsImmutable` the caller promises that `a` and
- * `b` are never modified, now or later (tensor storage): operands up to 8 MiB then stay in the
- * kernel's memory, and a product that uses the same array again does not copy it in again.
+ * `b` are never modified, now or later (tensor storage): operands up to 8 MiB that the kernel
+ * reads in place then stay in its memory, and a product that reads the same array in place again
+ * does not copy it in again.
  * @throws TypeError when the arrays are not all Float32Array or all Float64Array.
  * @throws RangeError when a size is not a non-negative integer, an array's length is not the
  *   product of its sizes, or the operands do not fit in 2 GiB of WebAssembly memory.
