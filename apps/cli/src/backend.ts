@@ -39,7 +39,7 @@ function cpuKernels(): string {
   const elementwise = elementwiseInfo();
   return [
     matmul.simd
-      ? `matmul: WebAssembly SIMD, up to ${matmul.threads} thread(s)`
+      ? `matmul: WebAssembly SIMD${matmul.fma ? " with fused multiply-add" : ""}, up to ${matmul.threads} thread(s)${matmul.reason === undefined ? "" : ` (${matmul.reason})`}`
       : `matmul: JavaScript (${matmul.reason})`,
     elementwise.simd
       ? "elementwise: WebAssembly SIMD"

@@ -1,5 +1,6 @@
 /** The `puregrad` program: commands, flags, help texts and exit codes, on commander. */
 import { readFileSync } from "node:fs";
+import { setMatmulFma } from "@puregrad/tensor";
 import { Command, CommanderError, Option } from "commander";
 import { benchCommand } from "./commands/bench.js";
 import { downloadCommand, infoCommand, verifyCommand } from "./commands/data.js";
@@ -65,6 +66,10 @@ function buildProgram(run: (action: (context: CommandContext) => Promise<void>) 
         "gpu",
         "auto",
       ]),
+    )
+    .option(
+      "--fma",
+      "CPU matmul with fused multiply-add: faster, results may differ in the last bits between CPUs (needs WebAssembly relaxed SIMD: Node 22, or Node 20 with --experimental-wasm-relaxed-simd)",
     )
     .option("--loss-module <path>", "a .ts/.js module exporting a loss (logits, labels) => Tensor")
     .option("-q, --quiet", "print only results, warnings and errors")
@@ -304,7 +309,9 @@ export async function runCli(argv: readonly string[], streams: CliStreams = {}):
     output = outputFor(raw, { stdout, stderr });
     const interruption = handleInterrupts(output);
     try {
-      await action({ options: parseGlobalOptions(raw), output, signal: interruption.signal });
+      const options = parseGlobalOptions(raw);
+      setMatmulFma(options.fma);
+      await action({ options, output, signal: interruption.signal });
       if (interruption.signal.aborted) exitCode = ExitCode.interrupted;
     } finally {
       interruption.dispose();

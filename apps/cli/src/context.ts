@@ -15,6 +15,7 @@ export interface RawGlobalOptions {
   readonly out?: string;
   readonly seed?: string;
   readonly backend?: string;
+  readonly fma?: boolean;
   readonly quiet?: boolean;
   readonly json?: boolean;
   readonly verbose?: boolean;
@@ -30,6 +31,8 @@ export interface GlobalOptions {
   readonly out: string | undefined;
   readonly seed: number | undefined;
   readonly backend: BackendChoice | undefined;
+  /** `--fma`: the CPU matmul fuses multiply-adds (faster; results may differ between CPUs). */
+  readonly fma: boolean;
   /** `--loss-module`: a user module whose loss replaces the configured one in every run. */
   readonly lossModule: string | undefined;
 }
@@ -56,6 +59,7 @@ export function parseGlobalOptions(raw: RawGlobalOptions): GlobalOptions {
     out: raw.out,
     seed: raw.seed === undefined ? undefined : parseSeed(raw.seed),
     backend: raw.backend === undefined ? undefined : oneOf("--backend", raw.backend, BACKENDS),
+    fma: raw.fma ?? false,
     lossModule: raw.lossModule,
   };
 }

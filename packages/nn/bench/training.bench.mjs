@@ -2,7 +2,7 @@
 // written by an expert and with the stock API) and numpy (hand-written backward pass, one BLAS
 // thread), all measured in this run on the same data from the same initial weights. Runs
 // against the built packages: `pnpm bench` (turbo builds first), or
-// `node bench/training.bench.mjs [--only a1,2layer,3layer] [--quick]`.
+// `node bench/training.bench.mjs [--only a1,2layer,3layer] [--quick] [--fma]`.
 //
 // An epoch is one in-order pass of training steps (forward, backward, update) over the samples,
 // batch 100, with no evaluation. The table is printed on stdout, progress on stderr; the exit
@@ -96,9 +96,11 @@ const cases = [
 ];
 const QUICK = { warmUpSteps: 5, windowSteps: 20 };
 
-const usage = `usage: node bench/training.bench.mjs [--only ${cases.map((c) => c.id).join(",")}] [--quick]
+const usage = `usage: node bench/training.bench.mjs [--only ${cases.map((c) => c.id).join(",")}] [--quick] [--fma]
   --only   cases to run, comma-separated or repeated (default: all)
-  --quick  5 warm-up steps and 20-step windows, on only the rows those steps touch`;
+  --quick  5 warm-up steps and 20-step windows, on only the rows those steps touch
+  --fma    puregrad's matmul with fused multiply-add (setMatmulFma; Node 20 needs
+           node --experimental-wasm-relaxed-simd bench/training.bench.mjs --fma)`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -107,6 +109,7 @@ function parseOptions() {
     options: {
       only: { type: "string", multiple: true },
       quick: { type: "boolean", default: false },
+      fma: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -123,7 +126,7 @@ function parseOptions() {
   const selected = cases
     .filter((c) => ids === undefined || ids.includes(c.id))
     .map((c) => (values.quick ? { ...c, ...QUICK } : c));
-  return { selected, quick: values.quick };
+  return { selected, quick: values.quick, fma: values.fma };
 }
 
 const progress = (message) => process.stderr.write(`${message}\n`);
@@ -300,11 +303,12 @@ function describeMatmul() {
     return tensor.matmulInfo().lastCallThreads;
   });
   const info = tensor.matmulInfo();
-  return `${backend}; matmul: WebAssembly SIMD kernel ${info.simd ? "loaded" : "not loaded"}, ${info.threads} thread(s) available, threads used by five (${BATCH_SIZE}×${FEATURES})·(${FEATURES}×50) products: ${joined.join(", ")}${info.reason ? ` (${info.reason})` : ""}. TF.js wasm and numpy run on 1 thread.`;
+  return `${backend}; matmul: WebAssembly SIMD kernel ${info.simd ? "loaded" : "not loaded"}${info.fma ? " with fused multiply-add" : ""}, ${info.threads} thread(s) available, threads used by five (${BATCH_SIZE}×${FEATURES})·(${FEATURES}×50) products: ${joined.join(", ")}${info.reason ? ` (${info.reason})` : ""}. TF.js wasm and numpy run on 1 thread.`;
 }
 
 async function main() {
-  const { selected, quick } = parseOptions();
+  const { selected, quick, fma } = parseOptions();
+  tensor.setMatmulFma(fma);
   const tfjsVersion = await startTfjs();
   const numpyStart = await startNumpy();
   const numpy = numpyStart.peer;

@@ -40,8 +40,9 @@ const commonFlags = [
 ];
 
 /**
- * The matmul kernel is built twice: for a shared memory (threads) and for a private one
- * (fallback). The elementwise kernels are single-threaded, on a private memory of their own.
+ * The matmul kernel is built for a shared memory (threads) and for a private one (fallback),
+ * each plain and with fused multiply-add. The elementwise kernels are single-threaded, on a
+ * private memory of their own.
  */
 const modules = {
   sharedMemoryKernel: {
@@ -53,6 +54,18 @@ const modules = {
     source: matmulSource,
     flags: [...commonFlags, "--enable", "threads"],
     doc: "The matmul kernel for an unshared imported memory (`env.memory`)",
+  },
+  // The opt-in fused multiply-add builds (`setMatmulFma`): relaxed SIMD, which Node 22 runs and
+  // Node 20 only with --experimental-wasm-relaxed-simd.
+  fmaSharedMemoryKernel: {
+    source: matmulSource,
+    flags: [...commonFlags, "--enable", "threads", "--enable", "relaxed-simd", "--sharedMemory"],
+    doc: "The matmul kernel with relaxed-SIMD fused multiply-add, for a shared imported memory",
+  },
+  fmaPrivateMemoryKernel: {
+    source: matmulSource,
+    flags: [...commonFlags, "--enable", "threads", "--enable", "relaxed-simd"],
+    doc: "The matmul kernel with relaxed-SIMD fused multiply-add, for an unshared imported memory",
   },
   elementwiseKernel: {
     source: elementwiseSource,

@@ -572,22 +572,22 @@ function microTileOfShape<T, W>(
       const b0 = v128.load(b);
       const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
       const x0 = v128.load_splat<T>(a + p);
-      c00 = v128.add<T>(c00, v128.mul<T>(x0, b0));
-      if (sizeof<W>() === sizeof<Wide>()) c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
+      c00 = madd<T>(x0, b0, c00);
+      if (sizeof<W>() === sizeof<Wide>()) c01 = madd<T>(x0, b1, c01);
       if (rows > 1) {
         const x1 = v128.load_splat<T>(a1 + p);
-        c10 = v128.add<T>(c10, v128.mul<T>(x1, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
+        c10 = madd<T>(x1, b0, c10);
+        if (sizeof<W>() === sizeof<Wide>()) c11 = madd<T>(x1, b1, c11);
       }
       if (rows > 2) {
         const x2 = v128.load_splat<T>(a2 + p);
-        c20 = v128.add<T>(c20, v128.mul<T>(x2, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));
+        c20 = madd<T>(x2, b0, c20);
+        if (sizeof<W>() === sizeof<Wide>()) c21 = madd<T>(x2, b1, c21);
       }
       if (rows > 3) {
         const x3 = v128.load_splat<T>(a3 + p);
-        c30 = v128.add<T>(c30, v128.mul<T>(x3, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c31 = v128.add<T>(c31, v128.mul<T>(x3, b1));
+        c30 = madd<T>(x3, b0, c30);
+        if (sizeof<W>() === sizeof<Wide>()) c31 = madd<T>(x3, b1, c31);
       }
       b += 32;
     }
@@ -596,22 +596,22 @@ function microTileOfShape<T, W>(
       const b0 = v128.load(b);
       const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
       const a0 = v128.load_splat<T>(a);
-      c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
-      if (sizeof<W>() === sizeof<Wide>()) c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+      c00 = madd<T>(a0, b0, c00);
+      if (sizeof<W>() === sizeof<Wide>()) c01 = madd<T>(a0, b1, c01);
       if (rows > 1) {
         const a1 = v128.load_splat<T>(a, size);
-        c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+        c10 = madd<T>(a1, b0, c10);
+        if (sizeof<W>() === sizeof<Wide>()) c11 = madd<T>(a1, b1, c11);
       }
       if (rows > 2) {
         const a2 = v128.load_splat<T>(a, 2 * size);
-        c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+        c20 = madd<T>(a2, b0, c20);
+        if (sizeof<W>() === sizeof<Wide>()) c21 = madd<T>(a2, b1, c21);
       }
       if (rows > 3) {
         const a3 = v128.load_splat<T>(a, 3 * size);
-        c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+        c30 = madd<T>(a3, b0, c30);
+        if (sizeof<W>() === sizeof<Wide>()) c31 = madd<T>(a3, b1, c31);
       }
       a += <usize>MR * size;
       b += 32;
@@ -621,22 +621,22 @@ function microTileOfShape<T, W>(
       const b0 = v128.load(b);
       const b1 = sizeof<W>() === sizeof<Wide>() ? v128.load(b, 16) : b0;
       const a0 = v128.load_splat<T>(a);
-      c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
-      if (sizeof<W>() === sizeof<Wide>()) c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
+      c00 = madd<T>(a0, b0, c00);
+      if (sizeof<W>() === sizeof<Wide>()) c01 = madd<T>(a0, b1, c01);
       if (rows > 1) {
         const a1 = v128.load_splat<T>(a, size);
-        c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
+        c10 = madd<T>(a1, b0, c10);
+        if (sizeof<W>() === sizeof<Wide>()) c11 = madd<T>(a1, b1, c11);
       }
       if (rows > 2) {
         const a2 = v128.load_splat<T>(a, 2 * size);
-        c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
+        c20 = madd<T>(a2, b0, c20);
+        if (sizeof<W>() === sizeof<Wide>()) c21 = madd<T>(a2, b1, c21);
       }
       if (rows > 3) {
         const a3 = v128.load_splat<T>(a, 3 * size);
-        c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-        if (sizeof<W>() === sizeof<Wide>()) c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
+        c30 = madd<T>(a3, b0, c30);
+        if (sizeof<W>() === sizeof<Wide>()) c31 = madd<T>(a3, b1, c31);
       }
       a += <usize>MR * size;
       b += bStride;
@@ -646,6 +646,18 @@ function microTileOfShape<T, W>(
   if (rows > 1) storeRow<T>(c + rowBytes, c10, c11, cols);
   if (rows > 2) storeRow<T>(c + 2 * rowBytes, c20, c21, cols);
   if (rows > 3) storeRow<T>(c + 3 * rowBytes, c30, c31, cols);
+}
+
+/**
+ * c + a·b, lane by lane: rounded twice (a product, then a sum), or where the kernel is built with
+ * relaxed SIMD (the opt-in fused multiply-add build, asm/build.mjs) `relaxed_madd`, which the
+ * CPU may fuse into one rounding. Small enough for the optimizer to inline everywhere.
+ */
+function madd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return sizeof<T>() === 4 ? f32x4.relaxed_madd(a, b, c) : f64x2.relaxed_madd(a, b, c);
+  }
+  return v128.add<T>(c, v128.mul<T>(a, b));
 }
 
 /** Stores the first `cols` (≤ NR) elements of the row held in (low, high). */

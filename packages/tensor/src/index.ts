@@ -103,5 +103,6 @@ export {
   elementwiseInfo,
   type MatmulInfo,
   matmulInfo,
+  setMatmulFma,
   setMatmulThreads,
 } from "./wasm/index";

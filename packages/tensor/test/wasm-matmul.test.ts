@@ -455,6 +455,24 @@ describe("wasmMatmul where the platform lacks features", () => {
     expect(fresh.matmulInfo().lastCallThreads).toBe(1);
   });
 
+  it("keeps the default kernel, and says why, when fused multiply-add needs relaxed SIMD it lacks", async () => {
+    vi.stubGlobal("WebAssembly", Object.create(webAssembly, { validate: { value: () => false } }));
+    const fresh = await freshModule();
+    fresh.setMatmulThreads(1);
+    fresh.setMatmulFma(true);
+    expect(fresh.matmulInfo()).toMatchObject({ simd: true, fma: false, threads: 1 });
+    expect(fresh.matmulInfo().reason).toMatch(/relaxed SIMD, which this runtime lacks/);
+    const [m, k, n] = [30, 40, 20];
+    const a = randomArray(Float64Array, m * k, 33);
+    const b = randomArray(Float64Array, k * n, 34);
+    const out = new Float64Array(m * n);
+    fresh.wasmMatmul(a, b, out, m, k, n, true, false);
+    expectClose(out, naiveMatmul(a, b, m, k, n, true, false), k);
+    fresh.setMatmulFma(false);
+    expect(fresh.matmulInfo()).toMatchObject({ fma: false, threads: 1 });
+    expect(fresh.matmulInfo().reason).toBeUndefined();
+  });
+
   it("reports why and throws when WebAssembly is missing", async () => {
     vi.stubGlobal("WebAssembly", undefined);
     const fresh = await freshModule();
@@ -511,6 +529,88 @@ describe("wasmMatmul bundled and run by plain Node", () => {
           info: expect.objectContaining({ simd: true, threads: 2 }),
         });
         expect(result.info.reason).toBeUndefined();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("wasmMatmul with fused multiply-add (relaxed SIMD, in a child Node)", () => {
+  it("is on where the runtime has relaxed SIMD, close to the default, the same on 1 and 2 threads", async () => {
+    const require = createRequire(import.meta.url);
+    const esbuild: { build(options: object): Promise<unknown> } = createRequire(
+      require.resolve("tsup"),
+    )("esbuild");
+    const directory = mkdtempSync(join(tmpdir(), "wasm-fma-"));
+    try {
+      const outfile = join(directory, "wasm.mjs");
+      await esbuild.build({
+        entryPoints: [fileURLToPath(new URL("../src/wasm/index.ts", import.meta.url))],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile,
+        logLevel: "silent",
+      });
+      // Each product in float32 and float64, fused on 1 and 2 threads and by the default kernel:
+      // the largest difference between the fused threads (must be 0) and from the default,
+      // relative to the sum of |terms| (each |term| ≤ 1, so at most k).
+      const script = `
+        const { wasmMatmul, setMatmulThreads, setMatmulFma, matmulInfo } = await import(${JSON.stringify(pathToFileURL(outfile).href)});
+        const random = (Float, length, seed) => {
+          const array = new Float(length);
+          for (let i = 0; i < length; i++) { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; array[i] = seed / 2 ** 31 - 1; }
+          return array;
+        };
+        const results = [];
+        for (const Float of [Float32Array, Float64Array]) {
+          for (const [m, k, n, transA, transB] of [[100, 3072, 50, false, true], [50, 100, 600, true, false], [7, 300, 90, false, false]]) {
+            const a = random(Float, m * k, 1), b = random(Float, k * n, 2);
+            const run = (fma, threads) => {
+              setMatmulFma(fma); setMatmulThreads(threads);
+              const out = new Float(m * n);
+              for (let i = 0; i < 3; i++) wasmMatmul(a, b, out, m, k, n, transA, transB);
+              return out;
+            };
+            const plain = run(false, 1), one = run(true, 1), two = run(true, 2);
+            let threadsDiffer = 0, fromPlain = 0;
+            for (let i = 0; i < one.length; i++) {
+              threadsDiffer = Math.max(threadsDiffer, Math.abs(one[i] - two[i]));
+              fromPlain = Math.max(fromPlain, Math.abs(one[i] - plain[i]) / k);
+            }
+            results.push({ dtype: Float.name, threadsDiffer, fromPlain, info: matmulInfo() });
+          }
+        }
+        console.log(JSON.stringify(results));`;
+      // Node 20 runs relaxed SIMD behind this flag; runtimes that ship it may not know the flag.
+      const flagged = ["--experimental-wasm-relaxed-simd"];
+      let flags = flagged;
+      try {
+        execFileSync(process.execPath, [...flagged, "-e", "0"], { stdio: "pipe" });
+      } catch {
+        flags = [];
+      }
+      const output = execFileSync(
+        process.execPath,
+        [...flags, "--input-type=module", "-e", script],
+        {
+          encoding: "utf8",
+        },
+      );
+      const results = JSON.parse(output) as {
+        dtype: string;
+        threadsDiffer: number;
+        fromPlain: number;
+        info: { fma: boolean; lastCallThreads: number; reason?: string };
+      }[];
+      expect(results).toHaveLength(6);
+      for (const { dtype, threadsDiffer, fromPlain, info } of results) {
+        expect(info.fma, JSON.stringify(info)).toBe(true);
+        expect(info.reason).toBeUndefined();
+        expect(threadsDiffer).toBe(0);
+        // Fusing saves one rounding per term: the sums differ by a few units of the last place.
+        expect(fromPlain).toBeLessThan(dtype === "Float32Array" ? 4 * 2 ** -23 : 4 * 2 ** -52);
       }
     } finally {
       rmSync(directory, { recursive: true, force: true });

@@ -1,7 +1,14 @@
-import { maximumMemoryPages, privateMemoryKernel, sharedMemoryKernel } from "./kernel.generated";
+import {
+  fmaPrivateMemoryKernel,
+  fmaSharedMemoryKernel,
+  maximumMemoryPages,
+  privateMemoryKernel,
+  sharedMemoryKernel,
+} from "./kernel.generated";
 
 /** The slice of the WebAssembly JavaScript API used here (Node 20's typings do not declare it). */
 export interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Memory: new (descriptor: {
     initial: number;
@@ -55,9 +62,17 @@ export interface Kernel {
   readonly exports: KernelExports;
 }
 
-/** The outcome of loading: a kernel, and why threads or the kernel itself are unavailable. */
+/**
+ * The outcome of loading: a kernel, whether it fuses multiply-adds, and why threads, fused
+ * multiply-add or the kernel itself are unavailable.
+ */
 export type KernelLoad =
-  | { readonly kernel: Kernel; readonly threadsUnavailable?: string }
+  | {
+      readonly kernel: Kernel;
+      readonly fma: boolean;
+      readonly threadsUnavailable?: string;
+      readonly fmaUnavailable?: string;
+    }
   | { readonly kernel?: undefined; readonly reason: string };
 
 const PAGE_BYTES = 65536;
@@ -73,8 +88,8 @@ export function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-function instantiate(wasm: WebAssemblyApi, source: string, shared: boolean): Kernel {
-  const module = new wasm.Module(decodeBase64(source));
+function instantiate(wasm: WebAssemblyApi, bytes: Uint8Array, shared: boolean): Kernel {
+  const module = new wasm.Module(bytes);
   const memory = new wasm.Memory({ initial: 1, maximum: maximumMemoryPages, shared });
   const instance = new wasm.Instance(module, { env: { memory } });
   return { module, memory, shared, exports: instance.exports as unknown as KernelExports };
@@ -84,21 +99,36 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Said when the fused multiply-add build is asked for where the runtime lacks relaxed SIMD. */
+export const RELAXED_SIMD_UNAVAILABLE =
+  "fused multiply-add needs WebAssembly relaxed SIMD, which this runtime lacks (Node 22 has it; Node 20 with --experimental-wasm-relaxed-simd)";
+
 /**
  * Compiles and instantiates the kernel on the calling thread: the shared-memory build where
- * SharedArrayBuffer is available, else the private-memory build (single-threaded).
+ * SharedArrayBuffer is available, else the private-memory build (single-threaded). With `fma`,
+ * the fused multiply-add builds where the runtime has relaxed SIMD, else the plain ones.
  */
-export function loadKernel(): KernelLoad {
+export function loadKernel(fma = false): KernelLoad {
   const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   if (wasm === undefined) return { reason: "WebAssembly is unavailable" };
+  let sources = [sharedMemoryKernel, privateMemoryKernel];
+  let fmaUnavailable: string | undefined;
+  if (fma) {
+    const fmaSources = [fmaSharedMemoryKernel, fmaPrivateMemoryKernel];
+    if (wasm.validate(decodeBase64(fmaSources[1]!))) sources = fmaSources;
+    else fmaUnavailable = RELAXED_SIMD_UNAVAILABLE;
+  }
+  const fused = fma && fmaUnavailable === undefined;
+  const extras = fmaUnavailable === undefined ? {} : { fmaUnavailable };
   let threadsUnavailable: string;
   try {
-    return { kernel: instantiate(wasm, sharedMemoryKernel, true) };
+    return { kernel: instantiate(wasm, decodeBase64(sources[0]!), true), fma: fused, ...extras };
   } catch (error) {
     threadsUnavailable = `shared WebAssembly memory is unavailable (${describe(error)})`;
   }
   try {
-    return { kernel: instantiate(wasm, privateMemoryKernel, false), threadsUnavailable };
+    const kernel = instantiate(wasm, decodeBase64(sources[1]!), false);
+    return { kernel, fma: fused, threadsUnavailable, ...extras };
   } catch (error) {
     return { reason: `the WebAssembly SIMD kernel does not load here (${describe(error)})` };
   }

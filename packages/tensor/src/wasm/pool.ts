@@ -147,6 +147,12 @@ export class WorkerPool {
     Atomics.notify(this.control, GENERATION);
   }
 
+  /** Stops every worker (the pool is not used again). */
+  close(): void {
+    for (const worker of this.workers) void worker.terminate();
+    this.workers.length = 0;
+  }
+
   /** Blocks until no worker is inside a job, so that every slot's memory may be moved. */
   quiesce(): void {
     for (const slot of [0, 1]) this.awaitIdle(slot);
