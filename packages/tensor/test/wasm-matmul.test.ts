@@ -305,7 +305,8 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
     wasmMatmul(a, b, out, m, depth, n, false, true, keep);
     return out;
   }
-  const depth = 64;
+  // Rows of 4 KiB in float32, so that arrays from 16 rows are large enough to keep (64 KiB).
+  const depth = 1024;
 
   it("copies arrays in again after its entries grow (and move)", () => {
     // First in this file to keep operands, so that the entries start empty and small. A product
@@ -314,7 +315,7 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
     for (const [, Float] of dtypes) {
       const wide = randomArray(Float, 200 * depth, 91);
       product(Float, wide, wide, true);
-      const small = [1, 2, 3, 4].map((index) => randomArray(Float, 9 * depth, 91 + index));
+      const small = [1, 2, 3, 4].map((index) => randomArray(Float, 16 * depth, 91 + index));
       const expected = small.map((array) => product(Float, array, small[0]!, false));
       for (const array of small) product(Float, array, small[0]!, true);
       product(Float, randomArray(Float, 300 * depth, 99), small[1]!, true);
@@ -361,6 +362,11 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
     expect(matmulInfo().reusedOperands).toBe(before + 1);
     product(Float32Array, c, b, true);
     expect(matmulInfo().reusedOperands).toBe(before + 2);
+    // Below 64 KiB an operand costs less to copy in than to keep.
+    const tiny = randomArray(Float32Array, 4 * depth, 65);
+    product(Float32Array, tiny, b, true);
+    product(Float32Array, tiny, b, true);
+    expect(matmulInfo().reusedOperands).toBe(before + 2);
     // A product of few rows reads b in place when it is not transposed.
     const rows = randomArray(Float32Array, 3 * 100, 64);
     const twice = () => {
@@ -384,7 +390,7 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
   });
 
   it("copies operands above 8 MiB into the arena each time", () => {
-    const big = randomArray(Float32Array, 33_000 * depth, 81); // 8.06 MiB
+    const big = randomArray(Float32Array, 2100 * depth, 81); // 8.2 MiB
     const b = randomArray(Float32Array, 3 * depth, 82);
     const before = matmulInfo().reusedOperands;
     const first = product(Float32Array, big, b, true); // big is read in place

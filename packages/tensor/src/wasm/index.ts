@@ -50,14 +50,16 @@ const MAX_DEFAULT_THREADS = 4;
 // (see pool.ts); without a pool only slot 0 is used. The cache holds, in CACHE_ENTRIES entries,
 // operands that the kernel reads in place and that the caller promised never to modify (see
 // `wasmMatmul`'s `inputsImmutable`), so that one used again (a batch, in A1's forward product and
-// again in its weight gradient) is not copied in again. Other operands, and those above
-// CACHE_MAX_BYTES, are copied into the arena every time.
+// again in its weight gradient) is not copied in again. Other operands, and those outside
+// [CACHE_MIN_BYTES, CACHE_MAX_BYTES] (a small one costs less to copy than to track), are copied
+// into the arena every time.
 const CONTROL = 512;
 const JOBS = [1024, 2560] as const;
 const DATA_START = 4096;
 const ALIGNMENT = 64;
 const PAGE_BYTES = 65536;
 const CACHE_ENTRIES = 4;
+const CACHE_MIN_BYTES = 1 << 16;
 const CACHE_MAX_BYTES = 8 << 20;
 
 interface State {
@@ -93,7 +95,7 @@ function currentState(fmaRequested = false): State {
     requestedThreads: Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS)),
     lastCallThreads: 0,
     arenaBytes: 0,
-    cache: new ResidentArrays(CACHE_ENTRIES, CACHE_MAX_BYTES),
+    cache: new ResidentArrays(CACHE_ENTRIES, CACHE_MIN_BYTES, CACHE_MAX_BYTES),
   };
   return state;
 }
@@ -204,9 +206,9 @@ function checkOperands(
  * `transA`, so op(a) = aᵀ), `b` is `k×n` (`n×k` if `transB`). The inputs are not modified; `out`
  * is overwritten and may alias an input. Results are bit-identical whatever the thread count:
  * threads split the output, never a sum. With `inputsImmutable` the caller promises that `a` and
- * `b` are never modified, now or later (tensor storage): operands up to 8 MiB that the kernel
- * reads in place then stay in its memory, and a product that reads the same array in place again
- * does not copy it in again.
+ * `b` are never modified, now or later (tensor storage): operands of 64 KiB to 8 MiB that the
+ * kernel reads in place then stay in its memory, and a product that reads the same array in place
+ * again does not copy it in again.
  * @throws TypeError when the arrays are not all Float32Array or all Float64Array.
  * @throws RangeError when a size is not a non-negative integer, an array's length is not the
  *   product of its sizes, or the operands do not fit in 2 GiB of WebAssembly memory.

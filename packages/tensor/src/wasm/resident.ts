@@ -20,10 +20,12 @@ export class ResidentArrays {
 
   /**
    * @param count entries.
+   * @param minimumBytes smallest array kept (smaller ones cost less to copy in than to track).
    * @param maximumBytes largest array kept (larger ones are the caller's to place).
    */
   constructor(
     count: number,
+    readonly minimumBytes: number,
     readonly maximumBytes: number,
   ) {
     this.holders = new Array<number>(count).fill(0);
@@ -32,7 +34,7 @@ export class ResidentArrays {
 
   /** Whether arrays of `bytes` are kept here. */
   fits(bytes: number): boolean {
-    return bytes <= this.maximumBytes;
+    return bytes >= this.minimumBytes && bytes <= this.maximumBytes;
   }
 
   /**
