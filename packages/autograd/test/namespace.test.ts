@@ -14,6 +14,7 @@ const backendOnly = [
   "createCpuBackend",
   "toBackend",
   "matmulInfo",
+  "setMatmulFma",
   "setMatmulThreads",
   "elementwiseInfo",
 ];
