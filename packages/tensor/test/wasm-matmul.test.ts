@@ -490,15 +490,31 @@ describe("wasmMatmul where the platform lacks features", () => {
   });
 });
 
+/**
+ * src/wasm bundled into `directory` as tsup ships it, by the esbuild that tsup builds the
+ * package with; returns the file.
+ */
+async function bundleWasm(directory: string, format: "esm" | "cjs"): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const esbuild: { build(options: object): Promise<unknown> } = createRequire(
+    require.resolve("tsup"),
+  )("esbuild");
+  const outfile = join(directory, `wasm.${format === "esm" ? "mjs" : "cjs"}`);
+  await esbuild.build({
+    entryPoints: [fileURLToPath(new URL("../src/wasm/index.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format,
+    outfile,
+    logLevel: "silent",
+  });
+  return outfile;
+}
+
 describe("wasmMatmul bundled and run by plain Node", () => {
   // What tsup ships: src/wasm bundled into one file, loaded as an ES module (with the caller's
   // --input-type=module inherited by nothing) or as CommonJS, starting real worker threads.
   it("multiplies on two threads from an ES module and from CommonJS", async () => {
-    const require = createRequire(import.meta.url);
-    // The esbuild that tsup builds the package with.
-    const esbuild: { build(options: object): Promise<unknown> } = createRequire(
-      require.resolve("tsup"),
-    )("esbuild");
     const directory = mkdtempSync(join(tmpdir(), "wasm-matmul-"));
     try {
       const script = (load: string) => `${load}
@@ -510,15 +526,7 @@ describe("wasmMatmul bundled and run by plain Node", () => {
         console.log(JSON.stringify({ value: out[n * n - 1], info: matmulInfo() }));`;
       const results = [];
       for (const format of ["esm", "cjs"] as const) {
-        const outfile = join(directory, `wasm.${format === "esm" ? "mjs" : "cjs"}`);
-        await esbuild.build({
-          entryPoints: [fileURLToPath(new URL("../src/wasm/index.ts", import.meta.url))],
-          bundle: true,
-          platform: "node",
-          format,
-          outfile,
-          logLevel: "silent",
-        });
+        const outfile = await bundleWasm(directory, format);
         const load =
           format === "esm"
             ? `const { wasmMatmul, setMatmulThreads, matmulInfo } = await import(${JSON.stringify(pathToFileURL(outfile).href)});`
@@ -544,21 +552,9 @@ describe("wasmMatmul bundled and run by plain Node", () => {
 
 describe("wasmMatmul with fused multiply-add (relaxed SIMD, in a child Node)", () => {
   it("is on where the runtime has relaxed SIMD, close to the default, the same on 1 and 2 threads", async () => {
-    const require = createRequire(import.meta.url);
-    const esbuild: { build(options: object): Promise<unknown> } = createRequire(
-      require.resolve("tsup"),
-    )("esbuild");
     const directory = mkdtempSync(join(tmpdir(), "wasm-fma-"));
     try {
-      const outfile = join(directory, "wasm.mjs");
-      await esbuild.build({
-        entryPoints: [fileURLToPath(new URL("../src/wasm/index.ts", import.meta.url))],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        outfile,
-        logLevel: "silent",
-      });
+      const outfile = await bundleWasm(directory, "esm");
       // Each product in float32 and float64, fused on 1 and 2 threads and by the default kernel:
       // the largest difference between the fused threads (must be 0) and from the default,
       // relative to the sum of |terms| (each |term| ≤ 1, so at most k).
