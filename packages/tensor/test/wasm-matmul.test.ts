@@ -376,6 +376,21 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
     };
     expect(twice()).toEqual(twice());
     expect(matmulInfo().reusedOperands).toBe(before + 4); // a, in both
+    // With more rows, b is read in place only when it is kept already (saving its copy): a is,
+    // a fresh array of the same shape is not (it is packed, so not kept either).
+    const more = randomArray(Float32Array, 50 * 100, 66);
+    const times = (b: Float32Array, keep: boolean) => {
+      const out = new Float32Array(50 * depth);
+      wasmMatmul(more, b, out, 50, 100, depth, false, false, keep);
+      return out;
+    };
+    expect(times(a, true)).toEqual(times(a, false));
+    expect(matmulInfo().reusedOperands).toBe(before + 5);
+    const fresh = randomArray(Float32Array, 100 * depth, 67);
+    expect(times(fresh, true)).toEqual(times(fresh, true));
+    expect(matmulInfo().reusedOperands).toBe(before + 5);
+    expectClose(times(a, true), naiveMatmul(more, a, 50, 100, depth, false, false), 100);
+    expect(matmulInfo().reusedOperands).toBe(before + 6);
   });
 
   it("copies every time without the promise, so a modified array gives the new product", () => {
@@ -401,30 +416,50 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
 });
 
 describe("the kernel's work sharing", () => {
-  it("completes a product whose units another thread took and never finished", () => {
-    const { kernel } = loadKernel();
-    if (kernel === undefined) throw new Error("the kernel does not load");
-    const [m, k, n] = [37, 45, 29];
-    const a = randomArray(Float64Array, m * k, 41);
-    const b = randomArray(Float64Array, k * n, 42);
-    const [job, aOffset] = [1024, 4096];
-    const bOffset = aOffset + a.byteLength;
-    const cOffset = bOffset + b.byteLength + 64;
-    const scratch = cOffset + 64 * Math.ceil((m * n * 8) / 64);
-    reserve(kernel.memory, scratch + kernel.exports.scratchBytes(8, m, k, n));
-    new Float64Array(kernel.memory.buffer, aOffset, a.length).set(a);
-    new Float64Array(kernel.memory.buffer, bOffset, b.length).set(b);
-    kernel.exports.configure(job, 8, m, k, n, true, false, aOffset, bOffset, cOffset, scratch, 2);
-    // Pretend a second participant took the first units and was never scheduled again: bump
-    // the PACK_NEXT and TILE_NEXT counters (bytes 0 and 128 of the job, asm/matmul.ts).
-    const counters = new Int32Array(kernel.memory.buffer, job, 64);
-    counters[0] = 3;
-    counters[128 / 4] = 5;
-    kernel.exports.participate(job);
-    const c = new Float64Array(kernel.memory.buffer, cOffset, m * n);
-    expectClose(c, naiveMatmul(a, b, m, k, n, true, false), k);
-    expect(kernel.exports.joinedThreads(job)).toBe(1);
-  });
+  it.each([
+    ["packed", false],
+    ["read in place", true],
+  ])(
+    "completes a product whose units another thread took and never finished (b %s)",
+    (_, resident) => {
+      const { kernel } = loadKernel();
+      if (kernel === undefined) throw new Error("the kernel does not load");
+      const [m, k, n] = [37, 45, 29];
+      const a = randomArray(Float64Array, m * k, 41);
+      const b = randomArray(Float64Array, k * n, 42);
+      const [job, aOffset] = [1024, 4096];
+      const bOffset = aOffset + a.byteLength;
+      const cOffset = bOffset + b.byteLength + 64;
+      const scratch = cOffset + 64 * Math.ceil((m * n * 8) / 64);
+      reserve(kernel.memory, scratch + kernel.exports.scratchBytes(8, m, k, n));
+      new Float64Array(kernel.memory.buffer, aOffset, a.length).set(a);
+      new Float64Array(kernel.memory.buffer, bOffset, b.length).set(b);
+      kernel.exports.configure(
+        job,
+        8,
+        m,
+        k,
+        n,
+        true,
+        false,
+        aOffset,
+        bOffset,
+        cOffset,
+        scratch,
+        2,
+        resident,
+      );
+      // Pretend a second participant took the first units and was never scheduled again: bump
+      // the PACK_NEXT and TILE_NEXT counters (bytes 0 and 128 of the job, asm/matmul.ts).
+      const counters = new Int32Array(kernel.memory.buffer, job, 64);
+      counters[0] = 3;
+      counters[128 / 4] = 5;
+      kernel.exports.participate(job);
+      const c = new Float64Array(kernel.memory.buffer, cOffset, m * n);
+      expectClose(c, naiveMatmul(a, b, m, k, n, true, false), k);
+      expect(kernel.exports.joinedThreads(job)).toBe(1);
+    },
+  );
 });
 
 describe("wasmMatmul where the platform lacks features", () => {

@@ -247,11 +247,15 @@ export function wasmMatmul<T extends FloatArray>(
   const cache = current.cache;
   checkAddressable(DATA_START + slots * bound + CACHE_ENTRIES * cache.entryBytes);
   const arenaBytes = scratchOffset + kernel.exports.scratchBytes(elementBytes, m, k, n);
-  // Only operands that the kernel reads in place: one it packs reads better from a fresh,
-  // sequential copy (measured: a 2-layer step's weight gradient, packing the batch from the
-  // cache, was 3-5% slower than copying it in again). The kernel may read (and ignore) up to 32
-  // bytes past the end of b.
-  const inPlace = kernel.exports.inPlaceOperands(elementBytes, m, n, transA, transB);
+  // A b that the cache holds already is read in place by more products (the kernel's
+  // RESIDENT_B_MAX_ROW_TILES), so that it is not copied in again: the batch in a weight gradient
+  // dHᵀ·X, after the forward product brought it in.
+  const bResident = inputsImmutable && cache.holds(b);
+  const inPlace = kernel.exports.inPlaceOperands(elementBytes, m, n, transA, transB, bResident);
+  // Only operands that the kernel reads in place are kept: one it packs reads better from a
+  // fresh, sequential copy (measured: a 2-layer step's weight gradient, packing the batch from
+  // the cache, was 3-5% slower than copying it in again). The kernel may read (and ignore) up to
+  // 32 bytes past the end of b.
   const [cacheA, cacheB] = [a, b].map(
     (array, index) =>
       inputsImmutable && (inPlace & (1 << index)) !== 0 && cache.fits(array.byteLength + 32),
@@ -306,6 +310,7 @@ export function wasmMatmul<T extends FloatArray>(
       arena + cOffset,
       arena + scratchOffset,
       threads,
+      bResident,
     );
   };
   if (current.pool === undefined) {

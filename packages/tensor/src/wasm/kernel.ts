@@ -34,6 +34,7 @@ export interface KernelExports {
     n: number,
     transA: boolean,
     transB: boolean,
+    bResident: boolean,
   ): number;
   configure(
     job: number,
@@ -48,6 +49,7 @@ export interface KernelExports {
     c: number,
     scratch: number,
     participants: number,
+    bResident: boolean,
   ): void;
   participate(job: number): void;
   joinedThreads(job: number): number;

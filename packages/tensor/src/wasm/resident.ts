@@ -53,6 +53,12 @@ export class ResidentArrays {
     this.holders.fill(0);
   }
 
+  /** Whether an entry holds `array` (without marking it used). */
+  holds(array: FloatArray): boolean {
+    const place = this.places.get(array);
+    return place !== undefined && this.holders[place.index] === place.stamp;
+  }
+
   /** The entry that holds `array`, now marked as just used; undefined if none does. */
   find(array: FloatArray): number | undefined {
     const place = this.places.get(array);
