@@ -69,7 +69,7 @@ function buildProgram(run: (action: (context: CommandContext) => Promise<void>) 
     )
     .option(
       "--fma",
-      "CPU matmul with fused multiply-add: faster, results may differ in the last bits between CPUs (needs WebAssembly relaxed SIMD: Node 22, or Node 20 with --experimental-wasm-relaxed-simd)",
+      "CPU matmul with fused multiply-add: faster, results may differ in the last bits between CPUs (needs WebAssembly relaxed SIMD, which Node 20 and later have)",
     )
     .option("--loss-module <path>", "a .ts/.js module exporting a loss (logits, labels) => Tensor")
     .option("-q, --quiet", "print only results, warnings and errors")

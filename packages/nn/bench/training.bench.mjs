@@ -99,8 +99,7 @@ const QUICK = { warmUpSteps: 5, windowSteps: 20 };
 const usage = `usage: node bench/training.bench.mjs [--only ${cases.map((c) => c.id).join(",")}] [--quick] [--fma]
   --only   cases to run, comma-separated or repeated (default: all)
   --quick  5 warm-up steps and 20-step windows, on only the rows those steps touch
-  --fma    puregrad's matmul with fused multiply-add (setMatmulFma; Node 20 needs
-           node --experimental-wasm-relaxed-simd bench/training.bench.mjs --fma)`;
+  --fma    puregrad's matmul with fused multiply-add (setMatmulFma)`;
 
 function parseOptions() {
   const { values } = parseArgs({

@@ -125,10 +125,10 @@ export function setMatmulThreads(threads: number): void {
  * WebAssembly relaxed SIMD, or go back to the default kernel, which rounds the product and then
  * the sum. Fused was 1.14-1.27× faster on the layer shapes and 1024³ here. Its results are the
  * same on every thread count but may differ in the last bits between CPUs (the runtime fuses
- * where the CPU has FMA): the default keeps every machine's results identical. Where the runtime
- * lacks relaxed SIMD (Node 20 without `--experimental-wasm-relaxed-simd`) the default kernel
- * keeps running and `matmulInfo().reason` says so. Switching reloads the kernel (and restarts
- * its worker threads) before the next product.
+ * where the CPU has FMA): the default keeps every machine's results identical. On Node 20 and 21
+ * it turns on V8's `--experimental-wasm-relaxed-simd` (Node 22 ships relaxed SIMD); where the
+ * runtime lacks relaxed SIMD even so, the default kernel keeps running and `matmulInfo().reason`
+ * says so. Switching reloads the kernel (and restarts its worker threads) before the next product.
  */
 export function setMatmulFma(on: boolean): void {
   if ((state?.fmaRequested ?? false) === on) return;

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import {
   fmaPrivateMemoryKernel,
   fmaSharedMemoryKernel,
@@ -103,7 +104,23 @@ function describe(error: unknown): string {
 
 /** Said when the fused multiply-add build is asked for where the runtime lacks relaxed SIMD. */
 export const RELAXED_SIMD_UNAVAILABLE =
-  "fused multiply-add needs WebAssembly relaxed SIMD, which this runtime lacks (Node 22 has it; Node 20 with --experimental-wasm-relaxed-simd)";
+  "fused multiply-add needs WebAssembly relaxed SIMD, which this runtime lacks (Node 22 has it, Node 20 and 21 behind a V8 flag that puregrad sets)";
+
+/**
+ * Whether the runtime validates `bytes`, a module that uses relaxed SIMD. Node 22 ships relaxed
+ * SIMD; Node 20 and 21 have it behind V8's --experimental-wasm-relaxed-simd, which is set here,
+ * once fused multiply-add is asked for, so that users need no command-line flag (it affects only
+ * modules compiled afterwards, and the worker threads, which share the process's flags).
+ */
+function validatesRelaxedSimd(wasm: WebAssemblyApi, bytes: Uint8Array): boolean {
+  if (wasm.validate(bytes)) return true;
+  try {
+    setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    return false; // a runtime without V8's flags
+  }
+  return wasm.validate(bytes);
+}
 
 /**
  * Compiles and instantiates the kernel on the calling thread: the shared-memory build where
@@ -117,7 +134,7 @@ export function loadKernel(fma = false): KernelLoad {
   let fmaUnavailable: string | undefined;
   if (fma) {
     const fmaSources = [fmaSharedMemoryKernel, fmaPrivateMemoryKernel];
-    if (wasm.validate(decodeBase64(fmaSources[1]!))) sources = fmaSources;
+    if (validatesRelaxedSimd(wasm, decodeBase64(fmaSources[1]!))) sources = fmaSources;
     else fmaUnavailable = RELAXED_SIMD_UNAVAILABLE;
   }
   const fused = fma && fmaUnavailable === undefined;
