@@ -8,10 +8,10 @@
 // only this O(mk + kn) packing, done with SIMD 4×4 (float64: 2×2) transposes. (op(b) stays in
 // place when it is b itself and op(a) has few row tiles, see FEW_ROW_TILES and
 // RESIDENT_B_MAX_ROW_TILES; else op(a) stays in place when it is a itself and op(b) has few
-// panels, see DIRECT_A_MAX_PANELS.) The micro-kernel
-// keeps an MR×NR tile of c in eight v128 accumulators over the whole depth k and stores it once;
-// a last row tile of fewer than MR rows gets a kernel of its own height, and a last column panel
-// of at most NR/2 columns one of half the width.
+// panels, see DIRECT_A_MAX_PANELS.) The micro-kernel keeps an MR×NR tile of c in eight v128
+// accumulators over the whole depth k and stores it once; a last row tile of fewer than MR rows
+// gets a kernel of its own height, and a last column panel of at most NR/2 columns one of half
+// the width.
 //
 // Threads: every participating thread calls `participate` on the same job in shared memory and
 // takes work units with atomic counters: first packing units, then (after all are packed) tile

@@ -61,11 +61,11 @@ export class ResidentArrays {
 
   /** The entry that holds `array`, now marked as just used; undefined if none does. */
   find(array: FloatArray): number | undefined {
-    const place = this.places.get(array);
-    if (place === undefined || this.holders[place.index] !== place.stamp) return undefined;
-    this.lastUses[place.index] = ++this.clock;
+    if (!this.holds(array)) return undefined;
+    const { index } = this.places.get(array)!;
+    this.lastUses[index] = ++this.clock;
     this.hits += 1;
-    return place.index;
+    return index;
   }
 
   /**
