@@ -298,6 +298,8 @@ describe("wasmMatmul", () => {
 });
 
 describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)", () => {
+  const bytesOf = (array: FloatArray) =>
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   /** a·bᵀ of a (rows(a)×depth) and b (rows(b)×depth), with or without the promise. */
   function product(Float: FloatConstructor, a: FloatArray, b: FloatArray, keep: boolean) {
     const [m, n] = [a.length / depth, b.length / depth];
@@ -332,6 +334,7 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
       // product large enough to move the arenas; pairs come in an order that reuses, evicts
       // and brings arrays back.
       const rows = [8, 40, 3, 100, 17, 600, 64, 2000];
+      let readInPlace = 0;
       const arrays = rows.map((count, index) => randomArray(Float, count * depth, 50 + index));
       for (let step = 0; step < 60; step++) {
         const a = arrays[(step * 3) % arrays.length]!;
@@ -344,7 +347,24 @@ describe("wasmMatmul with inputsImmutable (operands kept in the kernel's memory)
             naiveMatmul(a, b, a.length / depth, depth, b.length / depth, false, true),
             depth,
           );
+        // g·a with a as b stored k×n: read in place when a is still kept (few enough rows of g).
+        const [m, k] = [[17, 50, 128][step % 3]!, a.length / depth];
+        if (k <= 600) {
+          const g = randomArray(Float, m * k, step);
+          const times = (keep: boolean) => {
+            const out = new Float(m * depth).fill(Number.NaN);
+            wasmMatmul(g, a, out, m, k, depth, false, false, keep);
+            return out;
+          };
+          const before = matmulInfo().reusedOperands;
+          const inPlace = times(true);
+          readInPlace += matmulInfo().reusedOperands - before;
+          // Bit for bit (a byte comparison: toEqual is slow on arrays this long).
+          const copied = times(false);
+          expect(Buffer.compare(bytesOf(inPlace), bytesOf(copied))).toBe(0);
+        }
       }
+      expect(readInPlace).toBeGreaterThan(0);
     }
   });
 
