@@ -494,6 +494,22 @@ describe("wasmMatmul where the platform lacks features", () => {
 
   afterEach(() => vi.unstubAllGlobals());
 
+  /** Checks one product by `fresh`'s wasmMatmul against the naive reference. */
+  function expectProduct(
+    fresh: typeof import("../src/wasm/index"),
+    Float: FloatConstructor,
+    [m, k, n]: readonly [number, number, number],
+    transA: boolean,
+    transB: boolean,
+    seed: number,
+  ): void {
+    const a = randomArray(Float, m * k, seed);
+    const b = randomArray(Float, k * n, seed + 1);
+    const out = new Float(m * n);
+    fresh.wasmMatmul(a, b, out, m, k, n, transA, transB);
+    expectClose(out, naiveMatmul(a, b, m, k, n, transA, transB), k);
+  }
+
   it("runs single-threaded on a private memory when shared memory is unavailable", async () => {
     const RealMemory = webAssembly.Memory;
     class UnsharedMemory extends RealMemory {
@@ -507,12 +523,7 @@ describe("wasmMatmul where the platform lacks features", () => {
     fresh.setMatmulThreads(2);
     expect(fresh.matmulInfo()).toMatchObject({ simd: true, threads: 1 });
     expect(fresh.matmulInfo().reason).toMatch(/shared WebAssembly memory is unavailable/);
-    const [m, k, n] = [70, 90, 60];
-    const a = randomArray(Float32Array, m * k, 31);
-    const b = randomArray(Float32Array, k * n, 32);
-    const out = new Float32Array(m * n);
-    fresh.wasmMatmul(a, b, out, m, k, n, false, true);
-    expectClose(out, naiveMatmul(a, b, m, k, n, false, true), k);
+    expectProduct(fresh, Float32Array, [70, 90, 60], false, true, 31);
     expect(fresh.matmulInfo().lastCallThreads).toBe(1);
   });
 
@@ -523,12 +534,7 @@ describe("wasmMatmul where the platform lacks features", () => {
     fresh.setMatmulFma(true);
     expect(fresh.matmulInfo()).toMatchObject({ simd: true, fma: false, threads: 1 });
     expect(fresh.matmulInfo().reason).toMatch(/relaxed SIMD, which this runtime lacks/);
-    const [m, k, n] = [30, 40, 20];
-    const a = randomArray(Float64Array, m * k, 33);
-    const b = randomArray(Float64Array, k * n, 34);
-    const out = new Float64Array(m * n);
-    fresh.wasmMatmul(a, b, out, m, k, n, true, false);
-    expectClose(out, naiveMatmul(a, b, m, k, n, true, false), k);
+    expectProduct(fresh, Float64Array, [30, 40, 20], true, false, 33);
     fresh.setMatmulFma(false);
     expect(fresh.matmulInfo()).toMatchObject({ fma: false, threads: 1 });
     expect(fresh.matmulInfo().reason).toBeUndefined();
